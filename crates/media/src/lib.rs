@@ -1,0 +1,1 @@
+//! tandem-media: RTP/RTCP and the relay.

@@ -1,0 +1,1 @@
+//! tandem-routing: pure call policy.

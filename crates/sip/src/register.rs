@@ -1,0 +1,1 @@
+//! Outbound registration to a trunk provider. Being written.
