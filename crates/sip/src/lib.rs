@@ -6,6 +6,9 @@
 //! [`transport`] (framing and the tokio shells).
 
 pub mod auth;
+pub mod dialog;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod register;
 pub mod sdp;

@@ -149,10 +149,7 @@ impl HeaderName {
         if let HeaderName::Other(s) = self {
             return s;
         }
-        KNOWN
-            .iter()
-            .find(|(n, _)| n == self)
-            .map_or("", |(_, s)| s)
+        KNOWN.iter().find(|(n, _)| n == self).map_or("", |(_, s)| s)
     }
 
     /// Looks a name up case-insensitively, mapping compact forms.

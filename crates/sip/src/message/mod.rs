@@ -21,9 +21,11 @@ mod validate;
 
 pub use header::{Header, HeaderName, Headers};
 pub use method::Method;
-pub use parse::{ParseError, ParseErrorKind, frame_len, MAX_MESSAGE_LEN};
-pub use typed::{CSeq, HeaderError, NameAddr, Transport, Via};
-pub use uri::{AbsoluteUri, Host, Param, Params, SipUri, Uri, UriError};
+pub use parse::{
+    ContentLengthError, Frame, MAX_MESSAGE_LEN, ParseError, ParseErrorKind, StreamFramer, frame_len,
+};
+pub use typed::{BRANCH_MAGIC_COOKIE, CSeq, HeaderError, NameAddr, Transport, Via, split_list};
+pub use uri::{AbsoluteUri, Host, Param, Params, SipUri, Uri, UriError, unescape};
 pub use validate::{Rejection, UasPolicy, check_request};
 
 use bytes::Bytes;
@@ -33,6 +35,15 @@ use bytes::Bytes;
 pub struct StatusCode(u16);
 
 impl StatusCode {
+    /// 100 Trying.
+    pub const TRYING_100: StatusCode = StatusCode(100);
+    /// 200 OK.
+    pub const OK_200: StatusCode = StatusCode(200);
+    /// 400 Bad Request.
+    pub const BAD_REQUEST_400: StatusCode = StatusCode(400);
+    /// 500 Server Internal Error.
+    pub const SERVER_ERROR_500: StatusCode = StatusCode(500);
+
     /// Builds a status code; `None` outside 100..=699.
     pub fn new(code: u16) -> Option<Self> {
         (100..=699).contains(&code).then_some(Self(code))
@@ -343,13 +354,12 @@ impl Response {
                 }
                 HeaderName::To => {
                     let mut h = h.clone();
-                    if let Some(tag) = to_tag {
-                        if let Ok(mut to) = h.value.parse::<NameAddr>() {
-                            if to.tag().is_none() {
-                                to.params.set("tag", Some(tag));
-                                h.value = to.to_string();
-                            }
-                        }
+                    if let Some(tag) = to_tag
+                        && let Ok(mut to) = h.value.parse::<NameAddr>()
+                        && to.tag().is_none()
+                    {
+                        to.params.set("tag", Some(tag));
+                        h.value = to.to_string();
                     }
                     resp.headers.push(h);
                 }

@@ -74,3 +74,6 @@ impl Peer {
         }
     }
 }
+
+mod shell;
+pub use shell::{SendError, TransportConfig, TransportEvent, Transports};

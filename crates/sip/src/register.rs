@@ -1,1 +1,0 @@
-//! Outbound registration to a trunk provider. Being written.

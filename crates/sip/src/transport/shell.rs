@@ -1,0 +1,530 @@
+//! The tokio shell around the transports: UDP sockets and TCP listeners and
+//! connections on IPv4 and IPv6.
+//!
+//! Everything that arrives is framed and parsed here and handed to the
+//! signalling core as a [`TransportEvent`] over a bounded channel; everything
+//! the core wants to send goes out through [`Transports::send`], which never
+//! blocks the caller. TLS and WebSocket (later issues) add listeners of their
+//! own and reuse the connection table: a connection-oriented transport is "a
+//! connection id with a writer".
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{Mutex, mpsc, watch};
+use tracing::{debug, trace, warn};
+
+use super::{ConnectionId, Peer, TransportKind};
+use crate::message::{MAX_MESSAGE_LEN, Message, ParseError, frame_len};
+
+/// Where to listen.
+#[derive(Debug, Clone, Default)]
+pub struct TransportConfig {
+    /// UDP sockets to bind.
+    pub udp: Vec<SocketAddr>,
+    /// TCP listeners to bind.
+    pub tcp: Vec<SocketAddr>,
+    /// How long a TCP connection may sit idle (no bytes either way) before it
+    /// is closed. Also bounds how long a partial message may wait for the rest.
+    pub tcp_idle_timeout: Duration,
+}
+
+/// What the transports hand to the signalling core.
+#[derive(Debug)]
+pub enum TransportEvent {
+    /// A message that parsed.
+    Message {
+        /// The message.
+        message: Message,
+        /// Who sent it (for streams, with the connection id).
+        from: Peer,
+    },
+    /// A message that did not parse. The core may answer it (400/505/...)
+    /// when the error carries the headers to answer with.
+    Malformed {
+        /// Why it did not parse, and the headers to echo if any.
+        error: ParseError,
+        /// Who sent it.
+        from: Peer,
+    },
+    /// A stream connection closed (by either side, or on a framing error).
+    Closed {
+        /// Which connection.
+        conn: ConnectionId,
+        /// Its remote address.
+        addr: SocketAddr,
+    },
+}
+
+/// Why a send did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// No socket of this transport and address family is bound.
+    #[error("no {transport} socket for {addr}")]
+    NoSocket {
+        /// The transport asked for.
+        transport: TransportKind,
+        /// The destination.
+        addr: SocketAddr,
+    },
+    /// The connection named is gone.
+    #[error("connection {0:?} is closed")]
+    ConnectionClosed(ConnectionId),
+    /// The transport is not built yet (TLS, WebSocket).
+    #[error("transport {0} is not available")]
+    Unsupported(TransportKind),
+    /// The socket refused the datagram.
+    #[error("send failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+struct Connection {
+    addr: SocketAddr,
+    tx: mpsc::Sender<Bytes>,
+}
+
+#[derive(Default)]
+struct ConnTable {
+    by_id: HashMap<ConnectionId, Connection>,
+    by_addr: HashMap<SocketAddr, ConnectionId>,
+}
+
+struct Inner {
+    udp: Vec<Arc<UdpSocket>>,
+    tcp_local: Vec<SocketAddr>,
+    conns: std::sync::Mutex<ConnTable>,
+    /// Serialises outbound connects per destination, so two sends to the same
+    /// new destination open one connection.
+    connecting: Mutex<()>,
+    next_conn: AtomicU64,
+    events: mpsc::Sender<TransportEvent>,
+    idle_timeout: Duration,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// The bound transports. Cheap to clone.
+#[derive(Clone)]
+pub struct Transports {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Transports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transports")
+            .field("udp", &self.udp_addrs())
+            .field("tcp", &self.inner.tcp_local)
+            .finish()
+    }
+}
+
+/// Per-connection write queue depth (messages).
+const CONN_QUEUE: usize = 256;
+
+impl Transports {
+    /// Binds every configured socket and starts the receive tasks. Events go
+    /// to `events`; the tasks stop when `shutdown` turns true.
+    pub async fn bind(
+        config: &TransportConfig,
+        events: mpsc::Sender<TransportEvent>,
+        shutdown: watch::Receiver<bool>,
+    ) -> io::Result<Self> {
+        let mut udp = Vec::new();
+        for addr in &config.udp {
+            let sock = bind_udp(*addr)?;
+            udp.push(Arc::new(sock));
+        }
+        let mut listeners = Vec::new();
+        let mut tcp_local = Vec::new();
+        for addr in &config.tcp {
+            let l = TcpListener::bind(addr).await?;
+            tcp_local.push(l.local_addr()?);
+            listeners.push(l);
+        }
+        let idle_timeout = if config.tcp_idle_timeout.is_zero() {
+            Duration::from_secs(600)
+        } else {
+            config.tcp_idle_timeout
+        };
+        let inner = Arc::new(Inner {
+            udp,
+            tcp_local,
+            conns: std::sync::Mutex::new(ConnTable::default()),
+            connecting: Mutex::new(()),
+            next_conn: AtomicU64::new(1),
+            events,
+            idle_timeout,
+            shutdown,
+        });
+        let this = Self { inner };
+        for sock in &this.inner.udp {
+            tokio::spawn(udp_receive(sock.clone(), this.clone()));
+        }
+        for l in listeners {
+            tokio::spawn(tcp_accept(l, this.clone()));
+        }
+        Ok(this)
+    }
+
+    /// Local addresses of the UDP sockets.
+    pub fn udp_addrs(&self) -> Vec<SocketAddr> {
+        self.inner
+            .udp
+            .iter()
+            .filter_map(|s| s.local_addr().ok())
+            .collect()
+    }
+
+    /// Local addresses of the TCP listeners.
+    pub fn tcp_addrs(&self) -> Vec<SocketAddr> {
+        self.inner.tcp_local.clone()
+    }
+
+    /// The local address that messages to `dest` leave from, for Via and
+    /// Contact: the first socket of that transport and address family.
+    pub fn local_addr_for(&self, transport: TransportKind, dest: SocketAddr) -> Option<SocketAddr> {
+        match transport {
+            TransportKind::Udp => self
+                .udp_addrs()
+                .into_iter()
+                .find(|a| a.is_ipv4() == dest.is_ipv4()),
+            TransportKind::Tcp => self
+                .inner
+                .tcp_local
+                .iter()
+                .copied()
+                .find(|a| a.is_ipv4() == dest.is_ipv4()),
+            _ => None,
+        }
+    }
+
+    /// Sends serialised bytes to a peer without waiting. UDP goes out at
+    /// once; for TCP the bytes are queued on the peer's connection (the one
+    /// named, else an existing one to that address, else a new one).
+    pub fn send(&self, bytes: Bytes, dest: &Peer) -> Result<(), SendError> {
+        match dest.transport {
+            TransportKind::Udp => self.send_udp(bytes, dest.addr),
+            TransportKind::Tcp => self.send_tcp(bytes, dest),
+            other => Err(SendError::Unsupported(other)),
+        }
+    }
+
+    fn send_udp(&self, bytes: Bytes, addr: SocketAddr) -> Result<(), SendError> {
+        let sock = self
+            .inner
+            .udp
+            .iter()
+            .find(|s| s.local_addr().is_ok_and(|l| l.is_ipv4() == addr.is_ipv4()))
+            .ok_or(SendError::NoSocket {
+                transport: TransportKind::Udp,
+                addr,
+            })?;
+        trace!(%addr, len = bytes.len(), "udp send");
+        match sock.try_send_to(&bytes, addr) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // The socket buffer is full: finish the send in the background
+                // rather than block the signalling core.
+                let sock = sock.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = sock.send_to(&bytes, addr).await {
+                        warn!(%addr, error = %e, "udp send failed");
+                    }
+                });
+                Ok(())
+            }
+            Err(e) => Err(SendError::Io(e)),
+        }
+    }
+
+    fn send_tcp(&self, bytes: Bytes, dest: &Peer) -> Result<(), SendError> {
+        let existing = {
+            let table = self.conns();
+            let id = dest.conn.or_else(|| table.by_addr.get(&dest.addr).copied());
+            match id {
+                Some(id) => match table.by_id.get(&id) {
+                    Some(c) => Some((id, c.tx.clone())),
+                    None if dest.conn.is_some() => return Err(SendError::ConnectionClosed(id)),
+                    None => None,
+                },
+                None => None,
+            }
+        };
+        if let Some((id, tx)) = existing {
+            return tx
+                .try_send(bytes)
+                .map_err(|_| SendError::ConnectionClosed(id));
+        }
+        if self.inner.tcp_local.is_empty() {
+            return Err(SendError::NoSocket {
+                transport: TransportKind::Tcp,
+                addr: dest.addr,
+            });
+        }
+        let this = self.clone();
+        let addr = dest.addr;
+        tokio::spawn(async move {
+            if let Err(e) = this.connect_and_send(addr, bytes).await {
+                warn!(%addr, error = %e, "tcp connect failed");
+                // Reported as a closed connection with id 0: the core treats
+                // it as a transport error for whatever waits on that address.
+                let _ = this
+                    .inner
+                    .events
+                    .send(TransportEvent::Closed {
+                        conn: ConnectionId(0),
+                        addr,
+                    })
+                    .await;
+            }
+        });
+        Ok(())
+    }
+
+    async fn connect_and_send(&self, addr: SocketAddr, bytes: Bytes) -> io::Result<()> {
+        let _guard = self.inner.connecting.lock().await;
+        // Someone may have connected while we waited.
+        let tx = {
+            let table = self.conns();
+            table
+                .by_addr
+                .get(&addr)
+                .and_then(|id| table.by_id.get(id))
+                .map(|c| c.tx.clone())
+        };
+        let tx = match tx {
+            Some(tx) => tx,
+            None => {
+                let stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
+                    .await
+                    .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
+                self.adopt(stream, addr)
+            }
+        };
+        tx.send(bytes)
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "connection closed"))
+    }
+
+    fn conns(&self) -> std::sync::MutexGuard<'_, ConnTable> {
+        // A poisoned table only means a task panicked while holding it; the
+        // table itself is always consistent (single inserts/removes).
+        self.inner
+            .conns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers a connected stream and starts its reader and writer.
+    fn adopt(&self, stream: TcpStream, addr: SocketAddr) -> mpsc::Sender<Bytes> {
+        let id = ConnectionId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = mpsc::channel(CONN_QUEUE);
+        {
+            let mut table = self.conns();
+            table.by_id.insert(
+                id,
+                Connection {
+                    addr,
+                    tx: tx.clone(),
+                },
+            );
+            table.by_addr.insert(addr, id);
+        }
+        let _ = stream.set_nodelay(true);
+        debug!(conn = id.0, %addr, "tcp connection up");
+        tokio::spawn(tcp_connection(stream, id, addr, rx, self.clone()));
+        tx
+    }
+
+    fn forget(&self, id: ConnectionId) {
+        let mut table = self.conns();
+        if let Some(c) = table.by_id.remove(&id) {
+            if table.by_addr.get(&c.addr) == Some(&id) {
+                table.by_addr.remove(&c.addr);
+            }
+        }
+    }
+
+    async fn deliver(&self, buf: &[u8], from: Peer, stream: bool) {
+        let parsed = if stream {
+            Message::parse_stream_frame(buf)
+        } else {
+            Message::parse(buf)
+        };
+        let event = match parsed {
+            Ok(message) => TransportEvent::Message { message, from },
+            Err(error) => {
+                debug!(peer = %from.addr, %error, "malformed SIP message");
+                TransportEvent::Malformed { error, from }
+            }
+        };
+        if self.inner.events.send(event).await.is_err() {
+            trace!("signalling core gone; dropping message");
+        }
+    }
+}
+
+fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let domain = if addr.is_ipv4() {
+        socket2::Domain::IPV4
+    } else {
+        socket2::Domain::IPV6
+    };
+    let sock = socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    // Generous buffers: a burst of INVITEs at 200 calls/s must not be dropped
+    // by the kernel while the core is busy.
+    let _ = sock.set_recv_buffer_size(4 << 20);
+    let _ = sock.set_send_buffer_size(4 << 20);
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    UdpSocket::from_std(sock.into())
+}
+
+async fn udp_receive(sock: Arc<UdpSocket>, t: Transports) {
+    let mut shutdown = t.inner.shutdown.clone();
+    let mut buf = vec![0u8; MAX_MESSAGE_LEN + 1];
+    loop {
+        let (n, from) = tokio::select! {
+            r = sock.recv_from(&mut buf) => match r {
+                Ok(v) => v,
+                Err(e) => {
+                    // ICMP port unreachable surfaces here on some systems;
+                    // it is not fatal for the socket.
+                    trace!(error = %e, "udp recv error");
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let data = &buf[..n];
+        // RFC 5626 keepalives (CRLF) and stray whitespace: ignore quietly.
+        if data
+            .iter()
+            .all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0))
+        {
+            continue;
+        }
+        if n > MAX_MESSAGE_LEN {
+            debug!(%from, "oversized UDP datagram dropped");
+            continue;
+        }
+        trace!(%from, len = n, "udp recv");
+        t.deliver(data, Peer::udp(from), false).await;
+    }
+}
+
+async fn tcp_accept(listener: TcpListener, t: Transports) {
+    let mut shutdown = t.inner.shutdown.clone();
+    loop {
+        tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, addr)) => {
+                    t.adopt(stream, addr);
+                }
+                Err(e) => {
+                    warn!(error = %e, "tcp accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn tcp_connection(
+    stream: TcpStream,
+    id: ConnectionId,
+    addr: SocketAddr,
+    mut rx: mpsc::Receiver<Bytes>,
+    t: Transports,
+) {
+    let (mut reader, mut writer) = stream.into_split();
+    let mut shutdown = t.inner.shutdown.clone();
+    let writer_task = tokio::spawn(async move {
+        while let Some(bytes) = rx.recv().await {
+            if let Err(e) = writer.write_all(&bytes).await {
+                debug!(conn = id.0, error = %e, "tcp write failed");
+                break;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    let mut buf = BytesMut::with_capacity(8192);
+    let peer = Peer {
+        transport: TransportKind::Tcp,
+        addr,
+        conn: Some(id),
+    };
+    'conn: loop {
+        // Check-then-parse: frame whole messages out of what we have.
+        loop {
+            match frame_len(&buf) {
+                Ok(Some(n)) => {
+                    let frame = buf.split_to(n);
+                    let body = trim_leading_crlf(&frame);
+                    if !body.is_empty() {
+                        t.deliver(body, peer, true).await;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    // Framing is lost (negative or conflicting Content-Length,
+                    // oversize): answer if possible, then close (RFC 4475 §3.1.2.3).
+                    debug!(conn = id.0, %error, "tcp framing error; closing");
+                    let _ = t
+                        .inner
+                        .events
+                        .send(TransportEvent::Malformed { error, from: peer })
+                        .await;
+                    break 'conn;
+                }
+            }
+        }
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(8192);
+        }
+        let read = tokio::select! {
+            r = tokio::time::timeout(t.inner.idle_timeout, reader.read_buf(&mut buf)) => r,
+            _ = shutdown.changed() => break,
+        };
+        match read {
+            Ok(Ok(0)) => break,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                debug!(conn = id.0, error = %e, "tcp read failed");
+                break;
+            }
+            Err(_) => {
+                debug!(conn = id.0, "tcp connection idle; closing");
+                break;
+            }
+        }
+    }
+    t.forget(id);
+    writer_task.abort();
+    debug!(conn = id.0, %addr, "tcp connection closed");
+    let _ = t
+        .inner
+        .events
+        .send(TransportEvent::Closed { conn: id, addr })
+        .await;
+}
+
+/// Leading CRLFs before a message are keepalives (RFC 5626 §3.5.1) or
+/// padding; they are not part of the message.
+fn trim_leading_crlf(frame: &[u8]) -> &[u8] {
+    let mut b = frame;
+    while b.first().is_some_and(|c| *c == b'\r' || *c == b'\n') {
+        b.advance(1);
+    }
+    b
+}
