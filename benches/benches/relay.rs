@@ -181,6 +181,8 @@ fn bench_loopback(c: &mut Criterion) {
     });
 
     const BURST: u16 = 32;
+    let cpu_before = worker_cpu();
+    let pkts_before = lb.relay.as_ref().unwrap().stats().a.forwarded_packets;
     g.throughput(Throughput::Elements(u64::from(BURST)));
     g.bench_function("burst_32_packets", |b| {
         b.iter(|| {
@@ -198,6 +200,14 @@ fn bench_loopback(c: &mut Criterion) {
 
     let relay = lb.relay.as_ref().unwrap();
     let stats = relay.stats();
+    if let (Some(before), Some(after)) = (cpu_before, worker_cpu()) {
+        let packets = stats.a.forwarded_packets - pkts_before;
+        println!(
+            "relay worker thread CPU during the bursts: {:?} for {packets} packets = {:?} per packet",
+            after - before,
+            (after - before) / u32::try_from(packets.max(1)).unwrap_or(u32::MAX)
+        );
+    }
     assert_eq!(
         stats.a.dropped_total(),
         0,
@@ -208,6 +218,24 @@ fn bench_loopback(c: &mut Criterion) {
         "relay histogram (recv start to send end, per packet): count {} p50 {:?} p90 {:?} p99 {:?} p99.9 {:?} max {:?}",
         snap.count, snap.p50, snap.p90, snap.p99, snap.p999, snap.max
     );
+}
+
+/// User + system CPU time of the tokio worker threads (Linux; USER_HZ = 100 assumed).
+fn worker_cpu() -> Option<Duration> {
+    let mut ticks = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let dir = task.ok()?.path();
+        let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
+        if !comm.starts_with("tokio-runtime") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+        // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        ticks += f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_millis(ticks * 10))
 }
 
 criterion_group!(benches, bench_path, bench_loopback);

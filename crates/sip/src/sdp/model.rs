@@ -686,3 +686,53 @@ impl Sdp {
         self.first_audio_index().and_then(|i| self.media.get(i))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Direction; 4] = [
+        Direction::SendRecv,
+        Direction::SendOnly,
+        Direction::RecvOnly,
+        Direction::Inactive,
+    ];
+
+    #[test]
+    fn reverse_swaps_send_and_receive() {
+        assert_eq!(Direction::SendOnly.reverse(), Direction::RecvOnly);
+        assert_eq!(Direction::RecvOnly.reverse(), Direction::SendOnly);
+        assert_eq!(Direction::SendRecv.reverse(), Direction::SendRecv);
+        assert_eq!(Direction::Inactive.reverse(), Direction::Inactive);
+        for d in ALL {
+            assert_eq!(d.reverse().reverse(), d);
+        }
+    }
+
+    #[test]
+    fn intersect_is_per_flag_and() {
+        for a in ALL {
+            for b in ALL {
+                let i = a.intersect(b);
+                assert_eq!(i.sends(), a.sends() && b.sends());
+                assert_eq!(i.recvs(), a.recvs() && b.recvs());
+                assert_eq!(i, b.intersect(a));
+            }
+            assert_eq!(a.intersect(Direction::SendRecv), a);
+            assert_eq!(a.intersect(Direction::Inactive), Direction::Inactive);
+        }
+    }
+
+    #[test]
+    fn codec_names_are_case_insensitive() {
+        assert_eq!(CodecName::parse("pcmu"), CodecName::Pcmu);
+        assert_eq!(CodecName::parse("OPUS"), CodecName::Opus);
+        assert_eq!(
+            CodecName::parse("Telephone-Event"),
+            CodecName::TelephoneEvent
+        );
+        assert!(CodecName::Other("g722".into()).same_as(&CodecName::Other("G722".into())));
+        assert_eq!(Codec::from_static_payload_type(8), Some(Codec::pcma()));
+        assert_eq!(Codec::from_static_payload_type(96), None);
+    }
+}

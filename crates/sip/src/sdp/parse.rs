@@ -490,3 +490,79 @@ impl Sdp {
         Bytes::from(self.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtpmap_values() {
+        assert_eq!(
+            parse_rtpmap("96 opus/48000/2"),
+            Some((96, CodecName::Opus, 48000, 2))
+        );
+        assert_eq!(
+            parse_rtpmap("0 PCMU/8000"),
+            Some((0, CodecName::Pcmu, 8000, 1))
+        );
+        for bad in [
+            "96",
+            "96 opus",
+            "x opus/48000",
+            "96 opus/x",
+            "96 /8000",
+            "96 a/1/2/3",
+            "300 a/1",
+        ] {
+            assert_eq!(parse_rtpmap(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rtcp_values() {
+        assert_eq!(
+            parse_rtcp("5001"),
+            Some(RtcpAttr {
+                port: 5001,
+                address: None
+            })
+        );
+        assert_eq!(
+            parse_rtcp("5001 IN IP6 ::1"),
+            Some(RtcpAttr {
+                port: 5001,
+                address: Some("::1".parse().unwrap())
+            })
+        );
+        for bad in [
+            "",
+            "x",
+            "70000",
+            "5001 IN",
+            "5001 IN IP4 host",
+            "5001 IN IP4 1.2.3.4 x",
+        ] {
+            assert_eq!(parse_rtcp(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_characters() {
+        assert!(check_control_characters(b"a=x\r\nb=y\n").is_ok());
+        assert!(matches!(
+            check_control_characters(b"a=x\rb"),
+            Err(SdpError::ControlCharacter { offset: 3 })
+        ));
+        assert!(check_control_characters(b"a\0").is_err());
+        assert!(check_control_characters(b"a=x\r").is_err());
+    }
+
+    #[test]
+    fn uri_lines_are_dropped() {
+        assert_eq!(drop_uri_lines(b"v=0\nu=x y\ns=-\n").as_ref(), b"v=0\ns=-\n");
+        assert!(matches!(
+            drop_uri_lines(b"v=0\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}

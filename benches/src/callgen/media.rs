@@ -1,0 +1,530 @@
+//! The RTP side of callgen: one UDP socket for every stream, a paced sender
+//! thread and a receiver thread, and a table of stream slots they share with
+//! the SIP task through atomics (no lock, no allocation per packet).
+//!
+//! Every stream is one direction of one call. All SDPs callgen writes carry
+//! the same RTP address, so the gateway sends both legs of every call to
+//! this one socket; packets are told apart by their SSRC, which the gateway
+//! passes through unchanged, and by a header at the start of the payload.
+//!
+//! Packet: a 12-octet RTP header (version 2, PCMU, marker on the first
+//! packet, SSRC = stream id, 160 timestamp units per packet) and 160 octets
+//! of PCMU whose first [`PAYLOAD_HEADER_LEN`] octets are a [`PayloadHeader`]
+//! (send time, stream id, slot, sequence) and whose rest is 0xFF (silence).
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::stats::{Arrival, Histogram, SeqWindow};
+
+/// RTP header length without CSRCs or extensions.
+pub const RTP_HEADER_LEN: usize = 12;
+/// 20 ms of G.711 at 8 kHz.
+pub const PCMU_PAYLOAD_LEN: usize = 160;
+/// The packet callgen sends.
+pub const PACKET_LEN: usize = RTP_HEADER_LEN + PCMU_PAYLOAD_LEN;
+/// Length of [`PayloadHeader`] on the wire.
+pub const PAYLOAD_HEADER_LEN: usize = 20;
+/// Packet time.
+pub const PTIME_MS: u64 = 20;
+
+/// `stream_id` of a free slot.
+const FREE: u32 = u32::MAX;
+
+/// What callgen writes at the start of every RTP payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadHeader {
+    /// Send time in nanoseconds since the run's epoch (one monotonic clock
+    /// shared by sender and receiver).
+    pub sent_ns: u64,
+    /// The stream (also the RTP SSRC).
+    pub stream_id: u32,
+    /// The slot the stream occupies in the table.
+    pub slot: u32,
+    /// Packet number in the stream, from 0 (not the 16-bit RTP one).
+    pub seq: u32,
+}
+
+impl PayloadHeader {
+    /// Writes the header into the first [`PAYLOAD_HEADER_LEN`] octets.
+    pub fn write(&self, out: &mut [u8; PAYLOAD_HEADER_LEN]) {
+        out[0..8].copy_from_slice(&self.sent_ns.to_be_bytes());
+        out[8..12].copy_from_slice(&self.stream_id.to_be_bytes());
+        out[12..16].copy_from_slice(&self.slot.to_be_bytes());
+        out[16..20].copy_from_slice(&self.seq.to_be_bytes());
+    }
+
+    /// Reads the header from a whole RTP packet; `None` if it is not one of
+    /// ours (too short, not RTP version 2, SSRC differs from the stream id).
+    pub fn read_packet(packet: &[u8]) -> Option<Self> {
+        if packet.len() < RTP_HEADER_LEN + PAYLOAD_HEADER_LEN || packet[0] >> 6 != 2 {
+            return None;
+        }
+        let csrc = usize::from(packet[0] & 0x0f) * 4;
+        let start = RTP_HEADER_LEN + csrc;
+        let p = packet.get(start..start + PAYLOAD_HEADER_LEN)?;
+        let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        let h = PayloadHeader {
+            sent_ns: u64::from_be_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]),
+            stream_id: be32(&p[8..12]),
+            slot: be32(&p[12..16]),
+            seq: be32(&p[16..20]),
+        };
+        (be32(&packet[8..12]) == h.stream_id).then_some(h)
+    }
+}
+
+/// Fills `buf` with packet number `seq` of a stream.
+pub fn build_packet(buf: &mut [u8; PACKET_LEN], header: &PayloadHeader) {
+    let rtp_seq = header.seq as u16; // wraps, as RTP's does
+    let ts = header.seq.wrapping_mul(PCMU_PAYLOAD_LEN as u32);
+    buf[0] = 0x80;
+    buf[1] = if header.seq == 0 { 0x80 } else { 0x00 }; // marker, PT 0 (PCMU)
+    buf[2..4].copy_from_slice(&rtp_seq.to_be_bytes());
+    buf[4..8].copy_from_slice(&ts.to_be_bytes());
+    buf[8..12].copy_from_slice(&header.stream_id.to_be_bytes());
+    let mut ph = [0u8; PAYLOAD_HEADER_LEN];
+    header.write(&mut ph);
+    buf[RTP_HEADER_LEN..RTP_HEADER_LEN + PAYLOAD_HEADER_LEN].copy_from_slice(&ph);
+    buf[RTP_HEADER_LEN + PAYLOAD_HEADER_LEN..].fill(0xFF);
+}
+
+/// Packs an IPv4 destination into a u64 with a "sending" flag (0 = stopped).
+fn pack(addr: SocketAddrV4) -> u64 {
+    (1 << 48) | (u64::from(u32::from(*addr.ip())) << 16) | u64::from(addr.port())
+}
+
+fn unpack(v: u64) -> Option<SocketAddrV4> {
+    (v >> 48 == 1).then(|| {
+        SocketAddrV4::new(
+            Ipv4Addr::from(((v >> 16) & 0xffff_ffff) as u32),
+            (v & 0xffff) as u16,
+        )
+    })
+}
+
+/// One stream slot, shared by the SIP task (start, stop, finish), the
+/// sender (reads `dest` and `stream_id`, counts `sent`) and the receiver
+/// (counts `received`, `duplicates`, `late`).
+#[derive(Debug, Default)]
+struct Slot {
+    stream_id: AtomicU32,
+    dest: AtomicU64,
+    sent: AtomicU64,
+    received: AtomicU64,
+    duplicates: AtomicU64,
+    late: AtomicU64,
+}
+
+/// Which part of the run the receiver is in, for the steady-state histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    /// Calls being set up.
+    Ramp = 0,
+    /// Every call is up.
+    Steady = 1,
+    /// Calls being torn down.
+    Teardown = 2,
+}
+
+/// What a finished stream did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamResult {
+    /// Packets sent.
+    pub sent: u64,
+    /// Distinct packets received.
+    pub received: u64,
+    /// Copies of packets already received.
+    pub duplicates: u64,
+    /// Packets that arrived after a later one.
+    pub late: u64,
+}
+
+/// The table of stream slots, shared by the SIP task and the RTP threads.
+#[derive(Debug)]
+pub struct Streams {
+    slots: Box<[Slot]>,
+    epoch: Instant,
+    phase: AtomicU8,
+    stop: AtomicBool,
+    /// Packets that matched no live stream (late after the stream ended,
+    /// before it started, or not ours).
+    stray: AtomicU64,
+    /// Sends that failed.
+    send_errors: AtomicU64,
+    /// Ticks the sender ran more than 2 ms late.
+    sender_late_ticks: AtomicU64,
+    /// The sender's worst lateness in ns.
+    sender_max_lag_ns: AtomicU64,
+}
+
+impl Streams {
+    /// A table of `n` free slots, timing from `epoch`.
+    pub fn new(n: usize, epoch: Instant) -> Arc<Self> {
+        let slots: Box<[Slot]> = (0..n)
+            .map(|_| Slot {
+                stream_id: AtomicU32::new(FREE),
+                ..Slot::default()
+            })
+            .collect();
+        Arc::new(Self {
+            slots,
+            epoch,
+            phase: AtomicU8::new(Phase::Ramp as u8),
+            stop: AtomicBool::new(false),
+            stray: AtomicU64::new(0),
+            send_errors: AtomicU64::new(0),
+            sender_late_ticks: AtomicU64::new(0),
+            sender_max_lag_ns: AtomicU64::new(0),
+        })
+    }
+
+    /// Number of slots.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Claims `slot` for `stream_id` (counters reset, not sending yet).
+    pub fn claim(&self, slot: u32, stream_id: u32) {
+        if let Some(s) = self.slots.get(slot as usize) {
+            s.dest.store(0, Ordering::Relaxed);
+            s.sent.store(0, Ordering::Relaxed);
+            s.received.store(0, Ordering::Relaxed);
+            s.duplicates.store(0, Ordering::Relaxed);
+            s.late.store(0, Ordering::Relaxed);
+            s.stream_id.store(stream_id, Ordering::Release);
+        }
+    }
+
+    /// Starts sending on `slot` to `dest`. Only IPv4 destinations are
+    /// supported; `false` for anything else.
+    pub fn start(&self, slot: u32, dest: SocketAddr) -> bool {
+        let (SocketAddr::V4(d), Some(s)) = (dest, self.slots.get(slot as usize)) else {
+            return false;
+        };
+        s.dest.store(pack(d), Ordering::Release);
+        true
+    }
+
+    /// Stops sending on `slot` (packets in flight may still arrive).
+    pub fn stop_sending(&self, slot: u32) {
+        if let Some(s) = self.slots.get(slot as usize) {
+            s.dest.store(0, Ordering::Release);
+        }
+    }
+
+    /// Ends the stream on `slot` and frees it: later packets of it count as
+    /// stray.
+    pub fn finish(&self, slot: u32) -> StreamResult {
+        let Some(s) = self.slots.get(slot as usize) else {
+            return StreamResult {
+                sent: 0,
+                received: 0,
+                duplicates: 0,
+                late: 0,
+            };
+        };
+        s.dest.store(0, Ordering::Release);
+        s.stream_id.store(FREE, Ordering::Release);
+        StreamResult {
+            sent: s.sent.load(Ordering::Acquire),
+            received: s.received.load(Ordering::Acquire),
+            duplicates: s.duplicates.load(Ordering::Acquire),
+            late: s.late.load(Ordering::Acquire),
+        }
+    }
+
+    /// Sets the phase of the run.
+    pub fn set_phase(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Release);
+    }
+
+    /// Tells both threads to end.
+    pub fn shut_down(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Nanoseconds since the epoch.
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Packets sent and received so far over all live slots (for progress).
+    pub fn live_counts(&self) -> (u64, u64) {
+        self.slots.iter().fold((0, 0), |(s, r), slot| {
+            (
+                s + slot.sent.load(Ordering::Relaxed),
+                r + slot.received.load(Ordering::Relaxed),
+            )
+        })
+    }
+
+    /// Packets matching no live stream.
+    pub fn stray(&self) -> u64 {
+        self.stray.load(Ordering::Relaxed)
+    }
+
+    /// Sends that failed.
+    pub fn send_errors(&self) -> u64 {
+        self.send_errors.load(Ordering::Relaxed)
+    }
+
+    /// Sender ticks more than 2 ms late, and the worst lag.
+    pub fn sender_lateness(&self) -> (u64, Duration) {
+        (
+            self.sender_late_ticks.load(Ordering::Relaxed),
+            Duration::from_nanos(self.sender_max_lag_ns.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+/// Creates the RTP socket with large kernel buffers (bursts of a thousand
+/// streams must not overflow them).
+pub fn bind_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // The kernel caps these at net.core.{r,w}mem_max; a smaller buffer is
+    // not an error, just reported.
+    let _ = sock.set_recv_buffer_size(8 << 20);
+    let _ = sock.set_send_buffer_size(8 << 20);
+    sock.bind(&addr.into())?;
+    Ok(sock.into())
+}
+
+/// Sends every live stream's packet when due: the period is cut in 1 ms
+/// ticks and slot `i` sends on ticks `i mod 20`, so a thousand streams are
+/// spread evenly instead of bursting. Runs until [`Streams::shut_down`].
+pub fn spawn_sender(sock: UdpSocket, streams: Arc<Streams>) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("callgen-rtp-tx".to_owned())
+        .spawn(move || sender_loop(&sock, &streams))
+}
+
+fn sender_loop(sock: &UdpSocket, streams: &Streams) {
+    let n = streams.len();
+    // Per slot, owned by this thread: (stream id, next packet number).
+    let mut local: Vec<(u32, u32)> = vec![(FREE, 0); n];
+    let mut buf = [0u8; PACKET_LEN];
+    let start = Instant::now();
+    let mut tick: u64 = 0;
+    while !streams.stop.load(Ordering::Acquire) {
+        let due = start + Duration::from_millis(tick);
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        } else {
+            let lag = now - due;
+            if lag > Duration::from_millis(2) {
+                streams.sender_late_ticks.fetch_add(1, Ordering::Relaxed);
+            }
+            let lag_ns = u64::try_from(lag.as_nanos()).unwrap_or(u64::MAX);
+            streams
+                .sender_max_lag_ns
+                .fetch_max(lag_ns, Ordering::Relaxed);
+        }
+        let phase = (tick % PTIME_MS) as usize;
+        for i in (phase..n).step_by(PTIME_MS as usize) {
+            let slot = &streams.slots[i];
+            let Some(dest) = unpack(slot.dest.load(Ordering::Acquire)) else {
+                continue;
+            };
+            let id = slot.stream_id.load(Ordering::Acquire);
+            if id == FREE {
+                continue;
+            }
+            let state = &mut local[i];
+            if state.0 != id {
+                *state = (id, 0);
+            }
+            let header = PayloadHeader {
+                sent_ns: streams.now_ns(),
+                stream_id: id,
+                slot: i as u32,
+                seq: state.1,
+            };
+            build_packet(&mut buf, &header);
+            match sock.send_to(&buf, dest) {
+                Ok(_) => {
+                    state.1 = state.1.wrapping_add(1);
+                    // Only this thread writes `sent`.
+                    let sent = slot.sent.load(Ordering::Relaxed);
+                    slot.sent.store(sent + 1, Ordering::Release);
+                }
+                Err(_) => {
+                    streams.send_errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        tick += 1;
+    }
+}
+
+/// What the receiver measured.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiverReport {
+    /// One-way latency of every packet of a live stream, in ns.
+    pub latency: Histogram,
+    /// The same, only while every call was up.
+    pub latency_steady: Histogram,
+    /// Datagrams received (ours or not).
+    pub datagrams: u64,
+}
+
+/// Receives every RTP packet, matches it to its stream and records its
+/// latency. Runs until [`Streams::shut_down`]; returns its histograms.
+pub fn spawn_receiver(
+    sock: UdpSocket,
+    streams: Arc<Streams>,
+) -> io::Result<JoinHandle<ReceiverReport>> {
+    sock.set_read_timeout(Some(Duration::from_millis(50)))?;
+    std::thread::Builder::new()
+        .name("callgen-rtp-rx".to_owned())
+        .spawn(move || receiver_loop(&sock, &streams))
+}
+
+fn receiver_loop(sock: &UdpSocket, streams: &Streams) -> ReceiverReport {
+    let n = streams.len();
+    let mut windows: Vec<(u32, SeqWindow)> = vec![(FREE, SeqWindow::default()); n];
+    let mut report = ReceiverReport::default();
+    let mut buf = [0u8; 2048];
+    while !streams.stop.load(Ordering::Acquire) {
+        let len = match sock.recv_from(&mut buf) {
+            Ok((len, _)) => len,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                continue;
+            }
+            // ICMP port unreachable from an earlier send, and the like.
+            Err(_) => continue,
+        };
+        let now_ns = streams.now_ns();
+        report.datagrams += 1;
+        let Some(h) = PayloadHeader::read_packet(&buf[..len]) else {
+            streams.stray.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let Some(slot) = streams.slots.get(h.slot as usize) else {
+            streams.stray.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        if slot.stream_id.load(Ordering::Acquire) != h.stream_id {
+            streams.stray.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        let w = &mut windows[h.slot as usize];
+        if w.0 != h.stream_id {
+            *w = (h.stream_id, SeqWindow::default());
+        }
+        // Only this thread writes these three counters.
+        let bump = |c: &AtomicU64| c.store(c.load(Ordering::Relaxed) + 1, Ordering::Release);
+        match w.1.observe(h.seq) {
+            Arrival::InOrder => bump(&slot.received),
+            Arrival::Late | Arrival::TooOld => {
+                bump(&slot.received);
+                bump(&slot.late);
+            }
+            Arrival::Duplicate => {
+                bump(&slot.duplicates);
+                continue;
+            }
+        }
+        let latency = now_ns.saturating_sub(h.sent_ns);
+        report.latency.record(latency);
+        if streams.phase.load(Ordering::Relaxed) == Phase::Steady as u8 {
+            report.latency_steady.record(latency);
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_header_round_trips_through_a_packet() {
+        let h = PayloadHeader {
+            sent_ns: 0x0102_0304_0506_0708,
+            stream_id: 77,
+            slot: 5,
+            seq: 70_000,
+        };
+        let mut buf = [0u8; PACKET_LEN];
+        build_packet(&mut buf, &h);
+        assert_eq!(buf[0], 0x80, "RTP version 2, no CSRC");
+        assert_eq!(buf[1], 0x00, "PCMU, no marker after the first packet");
+        assert_eq!(&buf[2..4], &(70_000u32 as u16).to_be_bytes());
+        assert_eq!(&buf[4..8], &(70_000u32 * 160).to_be_bytes());
+        assert_eq!(&buf[8..12], &77u32.to_be_bytes(), "SSRC is the stream id");
+        assert_eq!(&buf[12..20], &0x0102_0304_0506_0708u64.to_be_bytes());
+        assert!(buf[RTP_HEADER_LEN + PAYLOAD_HEADER_LEN..].iter().all(|&b| b == 0xFF));
+        assert_eq!(PayloadHeader::read_packet(&buf), Some(h));
+
+        let first = PayloadHeader { seq: 0, ..h };
+        build_packet(&mut buf, &first);
+        assert_eq!(buf[1], 0x80, "marker on the first packet");
+    }
+
+    #[test]
+    fn foreign_packets_are_refused() {
+        let h = PayloadHeader {
+            sent_ns: 1,
+            stream_id: 9,
+            slot: 0,
+            seq: 1,
+        };
+        let mut buf = [0u8; PACKET_LEN];
+        build_packet(&mut buf, &h);
+        let mut other_ssrc = buf;
+        other_ssrc[11] ^= 1;
+        assert_eq!(PayloadHeader::read_packet(&other_ssrc), None);
+        let mut rtcp_ish = buf;
+        rtcp_ish[0] = 0x40; // version 1
+        assert_eq!(PayloadHeader::read_packet(&rtcp_ish), None);
+        assert_eq!(PayloadHeader::read_packet(&buf[..30]), None);
+    }
+
+    #[test]
+    fn destinations_pack_and_unpack() {
+        let a = SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 30_002);
+        assert_eq!(unpack(pack(a)), Some(a));
+        assert_eq!(unpack(0), None);
+    }
+
+    #[test]
+    fn loopback_streams_are_counted_and_timed() {
+        let epoch = Instant::now();
+        let streams = Streams::new(4, epoch);
+        let sock = bind_socket("127.0.0.1:0".parse().unwrap()).unwrap();
+        let me = sock.local_addr().unwrap();
+        let rx = spawn_receiver(sock.try_clone().unwrap(), streams.clone()).unwrap();
+        let tx = spawn_sender(sock, streams.clone()).unwrap();
+        streams.claim(0, 1000);
+        streams.claim(1, 1001);
+        assert!(streams.start(0, me));
+        assert!(streams.start(1, me));
+        // Real time: the sender paces itself on the wall clock.
+        std::thread::sleep(Duration::from_millis(250));
+        streams.stop_sending(0);
+        streams.stop_sending(1);
+        std::thread::sleep(Duration::from_millis(50));
+        let a = streams.finish(0);
+        let b = streams.finish(1);
+        streams.shut_down();
+        tx.join().unwrap();
+        let report = rx.join().unwrap();
+        for r in [a, b] {
+            // 250 ms at one packet per 20 ms.
+            assert!((10..=15).contains(&r.sent), "sent {}", r.sent);
+            assert_eq!(r.received, r.sent);
+            assert_eq!(r.duplicates, 0);
+        }
+        assert_eq!(report.latency.count(), a.received + b.received);
+        assert!(report.latency.max() < 1_000_000_000);
+        assert_eq!(streams.stray(), 0);
+    }
+}
