@@ -395,7 +395,12 @@ fn receiver_loop(sock: &UdpSocket, streams: &Streams) -> ReceiverReport {
     while !streams.stop.load(Ordering::Acquire) {
         let len = match sock.recv_from(&mut buf) {
             Ok((len, _)) => len,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 continue;
             }
             // ICMP port unreachable from an earlier send, and the like.
@@ -461,7 +466,11 @@ mod tests {
         assert_eq!(&buf[4..8], &(70_000u32 * 160).to_be_bytes());
         assert_eq!(&buf[8..12], &77u32.to_be_bytes(), "SSRC is the stream id");
         assert_eq!(&buf[12..20], &0x0102_0304_0506_0708u64.to_be_bytes());
-        assert!(buf[RTP_HEADER_LEN + PAYLOAD_HEADER_LEN..].iter().all(|&b| b == 0xFF));
+        assert!(
+            buf[RTP_HEADER_LEN + PAYLOAD_HEADER_LEN..]
+                .iter()
+                .all(|&b| b == 0xFF)
+        );
         assert_eq!(PayloadHeader::read_packet(&buf), Some(h));
 
         let first = PayloadHeader { seq: 0, ..h };

@@ -112,7 +112,10 @@ mod tests {
     #[test]
     fn cpu_percent_of_one_core() {
         let t0 = Instant::now();
-        let a = CpuSample { at: t0, ticks: 1000 };
+        let a = CpuSample {
+            at: t0,
+            ticks: 1000,
+        };
         let b = CpuSample {
             at: t0 + std::time::Duration::from_secs(10),
             ticks: 1500,

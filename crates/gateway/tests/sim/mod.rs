@@ -648,29 +648,25 @@ impl Sim {
     /// The ACK for a 2xx, built from the response (no route set here) and
     /// sent statelessly to the controller.
     fn ua_ack(&mut self, i: usize, ok: &Response) {
-        let ua = &self.uas[i];
         let call_id = ok.headers.call_id().unwrap_or_default().to_owned();
-        let target = ok
-            .headers
-            .contacts()
-            .ok()
-            .and_then(|c| c.into_iter().next())
-            .map(|c| c.uri)
-            .or_else(|| ua.dialogs.get(&call_id).map(|d| d.remote_target.clone()))
-            .expect("2xx without Contact and no dialog");
-        let seq = ok.headers.cseq().expect("2xx has CSeq").seq;
-        let mut ack = Request::new(Method::Ack, target);
-        ack.headers.push_value(HeaderName::MaxForwards, 70);
-        for name in [HeaderName::From, HeaderName::To, HeaderName::CallId] {
-            let v = ok.headers.get(&name).expect("2xx has From, To, Call-ID");
-            ack.headers.push_value(name.clone(), v);
-        }
-        ack.headers
-            .push_value(HeaderName::CSeq, format!("{seq} ACK"));
+        let fallback = self.uas[i]
+            .dialogs
+            .get(&call_id)
+            .map(|d| d.remote_target.clone());
+        let ack = ack_for_2xx(ok, fallback);
         self.uas[i]
             .layer
             .send_stateless(ack, Peer::udp(CTL))
             .expect("ACK sent");
+    }
+
+    /// The UA at `at` sends `ack` (built with [`ack_for_2xx`]) statelessly.
+    pub fn send_ack(&mut self, at: SocketAddr, ack: Request) {
+        self.ua(at)
+            .layer
+            .send_stateless(ack, Peer::udp(CTL))
+            .expect("ACK sent");
+        self.drain();
     }
 
     // ----- time ----------------------------------------------------------
@@ -1066,6 +1062,38 @@ impl Sim {
         );
         (a_key, b_key)
     }
+}
+
+/// The ACK for a 2xx (RFC 3261 §13.2.2.4), built from the response: its
+/// Contact (else `fallback`) as request-URI, its From, To, Call-ID and CSeq
+/// number. No Via: the layer adds one with a new branch.
+pub fn ack_for_2xx(ok: &Response, fallback: Option<Uri>) -> Request {
+    let target = ok
+        .headers
+        .contacts()
+        .ok()
+        .and_then(|c| c.into_iter().next())
+        .map(|c| c.uri)
+        .or(fallback)
+        .expect("2xx without Contact and no dialog");
+    let seq = ok.headers.cseq().expect("2xx has CSeq").seq;
+    let mut ack = Request::new(Method::Ack, target);
+    ack.headers.push_value(HeaderName::MaxForwards, 70);
+    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId] {
+        let v = ok.headers.get(&name).expect("2xx has From, To, Call-ID");
+        ack.headers.push_value(name.clone(), v);
+    }
+    ack.headers
+        .push_value(HeaderName::CSeq, format!("{seq} ACK"));
+    ack
+}
+
+/// `req` with `sdp` as its body (Content-Type application/sdp).
+pub fn with_sdp(mut req: Request, sdp: &str) -> Request {
+    req.headers
+        .set(HeaderName::ContentType, "application/sdp");
+    req.body = bytes::Bytes::from(sdp.replace("\r\n", "\n").replace('\n', "\r\n"));
+    req
 }
 
 // ----- SDP -----------------------------------------------------------------

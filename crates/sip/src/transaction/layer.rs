@@ -716,8 +716,23 @@ impl TransactionLayer {
             trace!("request without a valid CSeq dropped");
             return;
         };
-        if cseq.method != req.method || req.headers.call_id().is_none() {
-            trace!("request with CSeq method mismatch or no Call-ID dropped");
+        if cseq.method != req.method {
+            trace!("request with CSeq method mismatch dropped");
+            return;
+        }
+        if req.headers.call_id().is_none() || !req.headers.contains(&HeaderName::From) || !req.headers.contains(&HeaderName::To) {
+            // RFC 3261 §8.1.1 makes them mandatory and RFC 4475 §3.3.1 asks
+            // for a 400 when one can be sent: answer statelessly (no
+            // transaction can be keyed without them), never an ACK.
+            if req.method != Method::Ack && req.headers.contains(&HeaderName::Via) {
+                let mut resp = Response::for_request(&req, StatusCode::BAD_REQUEST_400, None);
+                resp.reason = "Missing Call-ID, From or To".to_owned();
+                debug!("request without Call-ID, From or To: 400");
+                self.outputs.push_back(LayerOutput::Transmit {
+                    bytes: resp.to_bytes(),
+                    dest: source,
+                });
+            }
             return;
         }
         stamp_via(&mut req.headers, source);
