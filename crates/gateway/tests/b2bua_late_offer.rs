@@ -49,6 +49,7 @@ fn late_offer_answered_in_ack() {
     assert_eq!(a.rtp, Some(CALLER_RTP));
     assert!(a.peer_sends && a.peer_receives);
     assert_eq!(s.ctl.active_calls(), 1);
+    s.run_ms(2000);
     assert_eq!(
         s.codes_to(CALLER, &Method::Invite),
         vec![100, 200],

@@ -30,13 +30,13 @@ fn linphone_calls_baresip_through_tandem() {
             source: &tone,
             transport: Sip::Udp,
             auto_answer: true,
-            rtp_ports: (31000, 31100),
+            rtp_ports: (45000, 45100),
             commands: vec![],
             quit_after: Duration::from_secs(30),
         },
     );
     let received = dir.join("linphone-received.wav");
-    let mut lp = Linphone::start(&dir, "linphone", 5072, (33000, 33100), false);
+    let mut lp = Linphone::start(&dir, "linphone", 5072, (47000, 47100), false);
     lp.cmd("soundcard use files");
     lp.cmd(&format!("play {}", speech.display()));
     lp.cmd(&format!("record {}", received.display()));

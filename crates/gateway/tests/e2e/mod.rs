@@ -674,7 +674,7 @@ pub fn baresip_call(plan: CallPlan<'_>) -> CallReport {
             source: &tone,
             transport: plan.uas_transport,
             auto_answer: true,
-            rtp_ports: (31000, 31100),
+            rtp_ports: (45000, 45100),
             commands: vec![],
             quit_after: quit + Duration::from_secs(4),
         },
@@ -692,7 +692,7 @@ pub fn baresip_call(plan: CallPlan<'_>) -> CallReport {
             source: &speech,
             transport: plan.uac_transport,
             auto_answer: false,
-            rtp_ports: (32000, 32100),
+            rtp_ports: (46000, 46100),
             commands: vec![format!(
                 "/dial sip:{}@{};transport={trans}",
                 plan.dial, plan.tandem_sip

@@ -660,6 +660,14 @@ impl Sim {
             .expect("ACK sent");
     }
 
+    /// Puts `msg` on the wire from `from` to `to`, past any transaction
+    /// layer (a forked response, a hand-made retransmission).
+    pub fn inject(&mut self, from: SocketAddr, to: SocketAddr, msg: Message) {
+        let bytes = msg.to_bytes();
+        self.send_on_wire(from, to, &bytes);
+        self.drain();
+    }
+
     /// The UA at `at` sends `ack` (built with [`ack_for_2xx`]) statelessly.
     pub fn send_ack(&mut self, at: SocketAddr, ack: Request) {
         self.ua(at)
