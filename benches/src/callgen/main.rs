@@ -128,7 +128,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let sock = media::bind_socket(cli.rtp_bind)
             .with_context(|| format!("binding RTP socket {}", cli.rtp_bind))?;
         rtp_addr = sock.local_addr()?;
-        let slots = 2 * concurrent.min(cli.calls.max(1)) as usize + 16;
+        let calls_at_once = if cli.baseline {
+            concurrent
+        } else {
+            concurrent.min(cli.calls.max(1))
+        };
+        let slots = 2 * calls_at_once as usize + 16;
         let streams = Streams::new(slots, epoch);
         let rx = media::spawn_receiver(sock.try_clone()?, streams.clone())?;
         let tx = media::spawn_sender(sock, streams.clone())?;
@@ -146,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         baseline_loss: None,
         baseline_dup_late: (0, 0),
         baseline_streams: (0, 0.0),
+        baseline_cpu: None,
     };
 
     if cli.baseline {
@@ -154,6 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         let n = (2 * concurrent as usize).min(streams.len());
         let started = Instant::now();
+        let cpu0 = procfs::Proc::Myself.sample();
         for slot in 0..n as u32 {
             streams.claim(slot, slot + 1);
             streams.start(slot, rtp_addr);
@@ -164,6 +171,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             streams.stop_sending(slot);
         }
         let wall = started.elapsed().as_secs_f64();
+        let cpu1 = procfs::Proc::Myself.sample();
+        summary.baseline_cpu = cpu0.zip(cpu1).map(|(a, b)| a.pct_of_core_until(&b));
         std::thread::sleep(Duration::from_millis(cli.drain_ms));
         let mut tally = LossTally::default();
         let (mut dups, mut late) = (0, 0);

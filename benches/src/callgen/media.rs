@@ -298,11 +298,22 @@ pub fn bind_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
 
 /// Sends every live stream's packet when due: the period is cut in 1 ms
 /// ticks and slot `i` sends on ticks `i mod 20`, so a thousand streams are
-/// spread evenly instead of bursting. Runs until [`Streams::shut_down`].
+/// spread evenly instead of bursting. One `sendto` per packet, with the send
+/// time written just before it (batching with sendmmsg saved about a tenth
+/// of callgen's CPU but stamped packets up to a few hundred microseconds
+/// before they left). Runs until [`Streams::shut_down`].
 pub fn spawn_sender(sock: UdpSocket, streams: Arc<Streams>) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("callgen-rtp-tx".to_owned())
         .spawn(move || sender_loop(&sock, &streams))
+}
+
+fn count_sent(streams: &Streams, slot: u32) {
+    if let Some(s) = streams.slots.get(slot as usize) {
+        // Only the sender thread writes `sent`.
+        let sent = s.sent.load(Ordering::Relaxed);
+        s.sent.store(sent + 1, Ordering::Release);
+    }
 }
 
 fn sender_loop(sock: &UdpSocket, streams: &Streams) {
@@ -347,14 +358,10 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams) {
                 slot: i as u32,
                 seq: state.1,
             };
+            state.1 = state.1.wrapping_add(1);
             build_packet(&mut buf, &header);
             match sock.send_to(&buf, dest) {
-                Ok(_) => {
-                    state.1 = state.1.wrapping_add(1);
-                    // Only this thread writes `sent`.
-                    let sent = slot.sent.load(Ordering::Relaxed);
-                    slot.sent.store(sent + 1, Ordering::Release);
-                }
+                Ok(_) => count_sent(streams, i as u32),
                 Err(_) => {
                     streams.send_errors.fetch_add(1, Ordering::Relaxed);
                 }
@@ -384,43 +391,49 @@ pub fn spawn_receiver(
     sock.set_read_timeout(Some(Duration::from_millis(50)))?;
     std::thread::Builder::new()
         .name("callgen-rtp-rx".to_owned())
-        .spawn(move || receiver_loop(&sock, &streams))
+        .spawn(move || {
+            let mut rx = Receiver {
+                streams: &streams,
+                windows: vec![(FREE, SeqWindow::default()); streams.len()],
+                report: ReceiverReport::default(),
+            };
+            let mut buf = [0u8; 2048];
+            while !streams.stop.load(Ordering::Acquire) {
+                // Errors: the read timeout (to look at the stop flag), or
+                // an ICMP error from an earlier send.
+                let Ok((len, _)) = sock.recv_from(&mut buf) else {
+                    continue;
+                };
+                let now_ns = streams.now_ns();
+                rx.on_datagram(&buf[..len], now_ns);
+            }
+            rx.report
+        })
 }
 
-fn receiver_loop(sock: &UdpSocket, streams: &Streams) -> ReceiverReport {
-    let n = streams.len();
-    let mut windows: Vec<(u32, SeqWindow)> = vec![(FREE, SeqWindow::default()); n];
-    let mut report = ReceiverReport::default();
-    let mut buf = [0u8; 2048];
-    while !streams.stop.load(Ordering::Acquire) {
-        let len = match sock.recv_from(&mut buf) {
-            Ok((len, _)) => len,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue;
-            }
-            // ICMP port unreachable from an earlier send, and the like.
-            Err(_) => continue,
-        };
-        let now_ns = streams.now_ns();
-        report.datagrams += 1;
-        let Some(h) = PayloadHeader::read_packet(&buf[..len]) else {
+struct Receiver<'a> {
+    streams: &'a Streams,
+    windows: Vec<(u32, SeqWindow)>,
+    report: ReceiverReport,
+}
+
+impl Receiver<'_> {
+    fn on_datagram(&mut self, data: &[u8], now_ns: u64) {
+        let streams = self.streams;
+        self.report.datagrams += 1;
+        let Some(h) = PayloadHeader::read_packet(data) else {
             streams.stray.fetch_add(1, Ordering::Relaxed);
-            continue;
+            return;
         };
         let Some(slot) = streams.slots.get(h.slot as usize) else {
             streams.stray.fetch_add(1, Ordering::Relaxed);
-            continue;
+            return;
         };
         if slot.stream_id.load(Ordering::Acquire) != h.stream_id {
             streams.stray.fetch_add(1, Ordering::Relaxed);
-            continue;
+            return;
         }
-        let w = &mut windows[h.slot as usize];
+        let w = &mut self.windows[h.slot as usize];
         if w.0 != h.stream_id {
             *w = (h.stream_id, SeqWindow::default());
         }
@@ -434,16 +447,15 @@ fn receiver_loop(sock: &UdpSocket, streams: &Streams) -> ReceiverReport {
             }
             Arrival::Duplicate => {
                 bump(&slot.duplicates);
-                continue;
+                return;
             }
         }
         let latency = now_ns.saturating_sub(h.sent_ns);
-        report.latency.record(latency);
+        self.report.latency.record(latency);
         if streams.phase.load(Ordering::Relaxed) == Phase::Steady as u8 {
-            report.latency_steady.record(latency);
+            self.report.latency_steady.record(latency);
         }
     }
-    report
 }
 
 #[cfg(test)]

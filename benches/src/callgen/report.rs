@@ -124,6 +124,8 @@ pub struct Summary {
     pub baseline_dup_late: (u64, u64),
     /// Baseline runs: streams and wall time in seconds.
     pub baseline_streams: (u64, f64),
+    /// Baseline runs: callgen's CPU, % of one core.
+    pub baseline_cpu: Option<f64>,
 }
 
 /// Resource figures derived from snapshots.
@@ -321,7 +323,8 @@ impl Summary {
                 "baseline",
                 Obj::default()
                     .int("streams", self.baseline_streams.0)
-                    .num("seconds", self.baseline_streams.1),
+                    .num("seconds", self.baseline_streams.1)
+                    .opt("callgen_cpu_pct", self.baseline_cpu),
             );
         }
         let media = Obj::default()
@@ -415,8 +418,10 @@ impl Summary {
         } else {
             let _ = writeln!(
                 o,
-                "baseline   {} streams looped through callgen's own socket for {:.1} s (no gateway)",
-                self.baseline_streams.0, self.baseline_streams.1
+                "baseline   {} streams looped through callgen's own socket for {:.1} s (no gateway), callgen CPU {}",
+                self.baseline_streams.0,
+                self.baseline_streams.1,
+                fmt_opt(self.baseline_cpu, "% of one core"),
             );
         }
         if self.media {

@@ -76,11 +76,11 @@ impl MediaEngine for RelayEngine {
         let mut ended = handle.subscribe_end();
         let tx = self.timeouts.clone();
         tokio::spawn(async move {
-            if let Ok(r) = ended.wait_for(Option::is_some).await {
-                if *r == Some(EndReason::MediaTimeout) {
-                    debug!(call, "media timeout");
-                    let _ = tx.send(call);
-                }
+            if let Ok(r) = ended.wait_for(Option::is_some).await
+                && *r == Some(EndReason::MediaTimeout)
+            {
+                debug!(call, "media timeout");
+                let _ = tx.send(call);
             }
         });
         Ok(RelayMedia {

@@ -29,7 +29,12 @@ fn ringing_then_caller_bye() -> (Sim, tandem_sip::transaction::TransactionKey) {
 #[test]
 fn early_bye_cancels_the_far_end() {
     let (mut s, _) = ringing_then_caller_bye();
-    assert_eq!(s.requests_to(FAR, &Method::Cancel).len(), 1, "{}", s.trace());
+    assert_eq!(
+        s.requests_to(FAR, &Method::Cancel).len(),
+        1,
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.codes_to(CTL, &Method::Invite), vec![180, 487]);
     assert_eq!(s.requests_to(FAR, &Method::Ack).len(), 1);
     assert_eq!(s.ctl.active_calls(), 0);

@@ -18,7 +18,12 @@ fn no_ack_ends_the_call_after_64_t1() {
     s.run_ms(50);
     let (b_key, b_invite) = s.ua_ref(FAR).requests(&Method::Invite)[0].clone();
     s.run_until(s.at_ms(100));
-    s.respond(FAR, &b_key, 200, Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)));
+    s.respond(
+        FAR,
+        &b_key,
+        200,
+        Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)),
+    );
 
     s.run_until(s.at_ms(32_000));
     assert_eq!(s.ctl.active_calls(), 1);

@@ -23,7 +23,10 @@ fn cancel_waits_for_the_far_ends_100() {
 
     assert_eq!(s.ua_ref(CALLER).codes(&c_key), vec![200], "{}", s.trace());
     assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![100, 487]);
-    assert!(s.requests_to(FAR, &Method::Cancel).is_empty(), "no CANCEL before a provisional");
+    assert!(
+        s.requests_to(FAR, &Method::Cancel).is_empty(),
+        "no CANCEL before a provisional"
+    );
 
     // The far end's transaction sends 100 Trying 200 ms after the INVITE
     // reached it (at 220 ms, arriving at 230 ms): the CANCEL follows at once.
@@ -51,7 +54,11 @@ fn cancel_toward_silent_far_end_is_never_sent() {
     assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![100, 487]);
 
     s.run_to_end(Duration::from_secs(120));
-    assert!(s.requests_to(FAR, &Method::Cancel).is_empty(), "{}", s.trace());
+    assert!(
+        s.requests_to(FAR, &Method::Cancel).is_empty(),
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.codes_to(CALLER, &Method::Invite), vec![100, 487]);
     assert_eq!(s.ctl.active_calls(), 0);
     assert_eq!(s.media().dropped, vec![1]);

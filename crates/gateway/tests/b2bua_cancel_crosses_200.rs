@@ -38,8 +38,18 @@ fn cancel_reaches_tandem_before_far_200() {
     s.run_ms(300);
 
     // The caller: CANCEL accepted, INVITE terminated, never a 200.
-    assert_eq!(s.ua_ref(CALLER).codes(&cancel_key), vec![200], "{}", s.trace());
-    assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![100, 180, 487], "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&cancel_key),
+        vec![200],
+        "{}",
+        s.trace()
+    );
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&a_key),
+        vec![100, 180, 487],
+        "{}",
+        s.trace()
+    );
     assert!(s.requests_to(CALLER, &Method::Bye).is_empty());
 
     // The far end: its 200 is ACKed, then its dialog ended with BYE.
@@ -93,16 +103,30 @@ fn far_200_reaches_tandem_before_cancel() {
     let cancel_key = s.cancel(CALLER, &a_key);
     s.run_ms(200);
 
-    assert_eq!(s.ua_ref(CALLER).codes(&cancel_key), vec![200], "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&cancel_key),
+        vec![200],
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![100, 180, 200]);
-    assert!(s.requests_to(FAR, &Method::Cancel).is_empty(), "{}", s.trace());
+    assert!(
+        s.requests_to(FAR, &Method::Cancel).is_empty(),
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ctl.active_calls(), 1, "the call is up");
 
     // The caller got a 2xx after cancelling: it hangs up (RFC 3261 §9.1).
     let bye_key = s.bye(CALLER);
     s.run_ms(100);
     assert_eq!(s.ua_ref(CALLER).codes(&bye_key), vec![200]);
-    assert_eq!(s.ua_ref(FAR).requests(&Method::Bye).len(), 1, "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(FAR).requests(&Method::Bye).len(),
+        1,
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ctl.active_calls(), 0);
     assert_eq!(s.media().dropped, vec![1]);
     s.run_to_end(Duration::from_secs(120));

@@ -26,7 +26,10 @@ fn early_media_answer_then_same_answer_in_200() {
     let codes: Vec<u16> = resps.iter().map(|r| r.status.as_u16()).collect();
     assert_eq!(codes, vec![100, 183], "{}", s.trace());
     let early = resps[1].clone();
-    assert_eq!(early.headers.content_type().as_deref(), Some("application/sdp"));
+    assert_eq!(
+        early.headers.content_type().as_deref(),
+        Some("application/sdp")
+    );
     let (addr, dir) = media_addr_dir(&early.body);
     assert_eq!(addr, fake_local_rtp(1, Side::A));
     assert_eq!(dir, Direction::SendRecv);
@@ -42,7 +45,10 @@ fn early_media_answer_then_same_answer_in_200() {
     let resps = s.ua_ref(CALLER).responses(&a_key);
     let codes: Vec<u16> = resps.iter().map(|r| r.status.as_u16()).collect();
     assert_eq!(codes, vec![100, 183, 200], "{}", s.trace());
-    assert_eq!(resps[2].body, early.body, "the 200 repeats the early answer");
+    assert_eq!(
+        resps[2].body, early.body,
+        "the 200 repeats the early answer"
+    );
     assert_eq!(resps[2].headers.to_tag(), early.headers.to_tag());
     assert_eq!(s.ctl.active_calls(), 1);
     assert_eq!(s.requests_to(FAR, &Method::Ack).len(), 1);

@@ -19,7 +19,11 @@ fn caller_hears(far_code: u16) -> u16 {
     s.run_ms(100);
     let codes = s.ua_ref(CALLER).codes(&a_key);
     assert_eq!(codes.len(), 2, "{far_code}: {codes:?}\n{}", s.trace());
-    assert_eq!(s.requests_to(FAR, &Method::Ack).len(), 1, "{far_code} ACKed");
+    assert_eq!(
+        s.requests_to(FAR, &Method::Ack).len(),
+        1,
+        "{far_code} ACKed"
+    );
     assert_eq!(s.ctl.active_calls(), 0, "{far_code}");
     assert_eq!(s.media().dropped, vec![1], "{far_code}");
     codes[1]

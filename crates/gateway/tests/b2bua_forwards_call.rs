@@ -23,8 +23,35 @@ fn forwards_call_end_to_end() {
     let invites = s.ua_ref(FAR).requests(&Method::Invite);
     assert_eq!(invites.len(), 1, "{}", s.trace());
     let (b_key, b_invite) = invites[0].clone();
-    assert_eq!(b_invite.uri.to_string(), format!("sip:{FORWARDED_TO}@{FAR}"));
+    assert_eq!(
+        b_invite.uri.to_string(),
+        format!("sip:{FORWARDED_TO}@{FAR}")
+    );
     assert_eq!(b_invite.headers.max_forwards(), Some(69));
+    // A new call leg: tandem's own Call-ID, tags, Via and Contact; the
+    // caller's identity (display name and user) carried over in From.
+    let a_invite = s.requests_from(CALLER, &Method::Invite)[0].clone();
+    assert_ne!(b_invite.headers.call_id(), a_invite.headers.call_id());
+    assert_ne!(b_invite.headers.from_tag(), a_invite.headers.from_tag());
+    assert_eq!(b_invite.headers.vias().unwrap().len(), 1);
+    assert_eq!(
+        b_invite.headers.top_via().unwrap().sent_by_port(),
+        CTL.port()
+    );
+    assert_eq!(
+        b_invite.headers.contacts().unwrap()[0].uri.to_string(),
+        format!("sip:tandem@{CTL}")
+    );
+    let from = b_invite.headers.from_addr().unwrap();
+    assert_eq!(from.display_name.as_deref(), Some("Alice"));
+    assert_eq!(
+        from.uri.as_sip().and_then(|u| u.user.clone()).as_deref(),
+        Some("+15551234")
+    );
+    assert_eq!(
+        b_invite.headers.to_addr().unwrap().uri.to_string(),
+        format!("sip:{FORWARDED_TO}@{FAR}")
+    );
     // Tandem's own media address (leg B), the caller's codecs and numbers.
     let (addr, dir) = media_addr_dir(&b_invite.body);
     assert_eq!(addr, fake_local_rtp(1, Side::B));
@@ -47,7 +74,11 @@ fn forwards_call_end_to_end() {
     assert_eq!(codes, vec![100, 180, 200], "{}", s.trace());
     let ok = &a_resps[2];
     let (addr, dir) = media_addr_dir(&ok.body);
-    assert_eq!(addr, fake_local_rtp(1, Side::A), "caller is pointed at leg A");
+    assert_eq!(
+        addr,
+        fake_local_rtp(1, Side::A),
+        "caller is pointed at leg A"
+    );
     assert_eq!(dir, Direction::SendRecv);
     assert_eq!(payload_types(&ok.body), vec![0, 100]);
     // Its Contact is tandem's; its To tag is the one the 180 carried.
@@ -61,7 +92,7 @@ fn forwards_call_end_to_end() {
     let b_acks = s.requests_to(FAR, &Method::Ack);
     assert_eq!(b_acks.len(), 1, "{}", s.trace());
     assert_eq!(b_acks[0].uri.to_string(), format!("sip:bob@{FAR}"));
-    assert_eq!(b_acks[0].headers.cseq().unwrap().seq, 1);
+    assert_eq!(seq(&b_acks[0].headers), 1);
 
     // Media: each leg pointed at its peer, both ways.
     {
@@ -89,16 +120,28 @@ fn forwards_call_end_to_end() {
     // The far end's BYE is in B's dialog: its Call-ID, tandem's From tag,
     // the far end's To tag.
     assert_eq!(far_byes[0].1.headers.call_id(), b_invite.headers.call_id());
-    assert_eq!(far_byes[0].1.headers.from_tag(), b_invite.headers.from_tag());
+    assert_eq!(
+        far_byes[0].1.headers.from_tag(),
+        b_invite.headers.from_tag()
+    );
     assert_eq!(far_byes[0].1.headers.to_tag().as_deref(), Some("bob-tag"));
     assert_eq!(s.ua_ref(CALLER).codes(&bye_key), vec![200]);
-    assert_eq!(s.codes_to(CTL, &Method::Bye), vec![200], "far end answered BYE");
+    assert_eq!(
+        s.codes_to(CTL, &Method::Bye),
+        vec![200],
+        "far end answered BYE"
+    );
 
     assert_eq!(s.ctl.active_calls(), 0);
     assert_eq!(s.media().dropped, vec![1], "ports returned");
     let st = s.ctl.stats().clone();
     assert_eq!(
-        (st.calls_started, st.calls_answered, st.calls_ended, st.rejected),
+        (
+            st.calls_started,
+            st.calls_answered,
+            st.calls_ended,
+            st.rejected
+        ),
         (1, 1, 1, 0)
     );
 

@@ -6,9 +6,7 @@
 
 mod sim;
 
-use tandem_sip::auth::{
-    Account, Algorithm, DigestClient, authorize_request, response_challenges,
-};
+use tandem_sip::auth::{Account, Algorithm, DigestClient, authorize_request, response_challenges};
 use tandem_sip::message::{HeaderName, Method, Request, Response};
 
 use sim::*;
@@ -38,7 +36,7 @@ fn challenged(s: &mut Sim) -> (Request, Response) {
 /// the layer adds a new Via branch.
 fn next_try(req: &Request) -> Request {
     let mut r = req.clone();
-    let mut cseq = r.headers.cseq().unwrap();
+    let mut cseq = r.headers.cseq().expect("request has a CSeq");
     cseq.seq += 1;
     r.headers.set(HeaderName::CSeq, cseq);
     r.headers.remove_all(&HeaderName::Via);

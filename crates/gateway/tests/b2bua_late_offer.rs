@@ -24,7 +24,12 @@ fn late_offer_answered_in_ack() {
     assert_eq!(payload_types(&b_invite.body), vec![0, 101], "{}", s.trace());
     assert_eq!(media_addr_dir(&b_invite.body).0, fake_local_rtp(1, Side::B));
 
-    s.respond(FAR, &b_key, 200, Some(&sdp(FAR_RTP, &[0, 101], "sendrecv", 1)));
+    s.respond(
+        FAR,
+        &b_key,
+        200,
+        Some(&sdp(FAR_RTP, &[0, 101], "sendrecv", 1)),
+    );
     s.run_ms(50);
     let ok = s
         .ua_ref(CALLER)
@@ -37,11 +42,20 @@ fn late_offer_answered_in_ack() {
     assert_eq!(addr, fake_local_rtp(1, Side::A));
     assert_eq!(dir, Direction::SendRecv);
     assert_eq!(payload_types(&ok.body), vec![0, 101]);
-    assert!(s.media().last_remote(1, Side::A).is_none(), "caller's address unknown yet");
-    assert_eq!(s.media().last_remote(1, Side::B).unwrap().rtp, Some(FAR_RTP));
+    assert!(
+        s.media().last_remote(1, Side::A).is_none(),
+        "caller's address unknown yet"
+    );
+    assert_eq!(
+        s.media().last_remote(1, Side::B).unwrap().rtp,
+        Some(FAR_RTP)
+    );
 
     // The answer comes in the ACK.
-    let ack = with_sdp(ack_for_2xx(&ok, None), &sdp(CALLER_RTP, &[0, 101], "sendrecv", 1));
+    let ack = with_sdp(
+        ack_for_2xx(&ok, None),
+        &sdp(CALLER_RTP, &[0, 101], "sendrecv", 1),
+    );
     s.send_ack(CALLER, ack);
     s.run_ms(50);
     let a = s.media().last_remote(1, Side::A);

@@ -30,7 +30,10 @@ fn media_timeout_sends_bye_both_legs() {
     let far_byes = s.ua_ref(FAR).requests(&Method::Bye);
     assert_eq!(caller_byes.len(), 1, "{}", s.trace());
     assert_eq!(far_byes.len(), 1, "{}", s.trace());
-    assert_eq!(caller_byes[0].1.uri.to_string(), format!("sip:alice@{CALLER}"));
+    assert_eq!(
+        caller_byes[0].1.uri.to_string(),
+        format!("sip:alice@{CALLER}")
+    );
     assert_eq!(far_byes[0].1.uri.to_string(), format!("sip:bob@{FAR}"));
     // Both answered 200.
     assert_eq!(s.codes_to(CTL, &Method::Bye), vec![200, 200]);

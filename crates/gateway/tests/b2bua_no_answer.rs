@@ -39,7 +39,12 @@ fn ringing_too_long_gives_480_and_cancel() {
         vec![5.010]
     );
     // The far end's 487 was ACKed.
-    assert_eq!(s.codes_to(CTL, &Method::Invite), vec![180, 487], "{}", s.trace());
+    assert_eq!(
+        s.codes_to(CTL, &Method::Invite),
+        vec![180, 487],
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.requests_to(FAR, &Method::Ack).len(), 1);
 
     assert_eq!(s.ctl.active_calls(), 0);

@@ -21,7 +21,17 @@ fn cancelled_reinvite_gets_487() {
     s.run_ms(200);
 
     assert_eq!(s.ua_ref(CALLER).codes(&c), vec![200], "{}", s.trace());
-    assert_eq!(s.ua_ref(CALLER).codes(&k).last(), Some(&487), "{}", s.trace());
-    assert_eq!(s.requests_to(FAR, &Method::Cancel).len(), 1, "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&k).last(),
+        Some(&487),
+        "{}",
+        s.trace()
+    );
+    assert_eq!(
+        s.requests_to(FAR, &Method::Cancel).len(),
+        1,
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ctl.active_calls(), 1);
 }

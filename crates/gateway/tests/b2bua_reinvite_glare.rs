@@ -30,8 +30,18 @@ fn crossing_reinvite_gets_491() {
     );
 
     // The first re-INVITE still completes.
-    s.respond(FAR, &k_relayed, 200, Some(&answer_for(&relayed, FAR_RTP, "recvonly", 2)));
+    s.respond(
+        FAR,
+        &k_relayed,
+        200,
+        Some(&answer_for(&relayed, FAR_RTP, "recvonly", 2)),
+    );
     s.run_ms(100);
-    assert_eq!(s.ua_ref(CALLER).codes(&k_caller).last(), Some(&200), "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&k_caller).last(),
+        Some(&200),
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ctl.active_calls(), 1);
 }

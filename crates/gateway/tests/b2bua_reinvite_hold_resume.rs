@@ -43,7 +43,12 @@ fn reinvite(
     let key = s.reinvite(from, &sdp(rtp_of(from), &[0, 101], dir, version));
     s.run_ms(50);
     let invites = s.ua_ref(to).requests(&Method::Invite);
-    assert_eq!(invites.len(), before + 1, "re-INVITE not relayed:\n{}", s.trace());
+    assert_eq!(
+        invites.len(),
+        before + 1,
+        "re-INVITE not relayed:\n{}",
+        s.trace()
+    );
     let (k, relayed) = invites[before].clone();
     assert!(relayed.headers.to_tag().is_some(), "relayed in the dialog");
     let answer = answer_for(&relayed, rtp_of(to), answer_dir, version);
@@ -59,11 +64,11 @@ fn reinvite(
 }
 
 fn version(body: &[u8]) -> u64 {
-    Sdp::parse(body).unwrap().origin.session_version
+    Sdp::parse(body).expect("SDP parses").origin.session_version
 }
 
 fn session_id(body: &[u8]) -> u64 {
-    Sdp::parse(body).unwrap().origin.session_id
+    Sdp::parse(body).expect("SDP parses").origin.session_id
 }
 
 fn hold_and_resume_from(holder: SocketAddr) {
@@ -79,17 +84,29 @@ fn hold_and_resume_from(holder: SocketAddr) {
         .responses_to(CALLER, &Method::Invite)
         .into_iter()
         .find(|r| r.status.as_u16() == 200)
-        .unwrap()
+        .expect("caller got a 200")
         .body;
-    let first_to_held = if held == FAR { first_to_far.clone() } else { first_to_caller.clone() };
-    let first_to_holder = if held == FAR { first_to_caller } else { first_to_far };
+    let first_to_held = if held == FAR {
+        first_to_far.clone()
+    } else {
+        first_to_caller.clone()
+    };
+    let first_to_holder = if held == FAR {
+        first_to_caller
+    } else {
+        first_to_far
+    };
     let remotes_before = s.media().remotes.len();
 
     // Hold: sendonly from the holder, recvonly back.
     let (relayed, answer, key) = reinvite(&mut s, holder, "sendonly", 2, "recvonly");
     assert_eq!(answer.status.as_u16(), 200, "{}", s.trace());
     let (addr, dir) = media_addr_dir(&relayed.body);
-    assert_eq!(addr, fake_local_rtp(1, held_side), "tandem's own address on that leg");
+    assert_eq!(
+        addr,
+        fake_local_rtp(1, held_side),
+        "tandem's own address on that leg"
+    );
     assert_eq!(dir, Direction::SendOnly);
     assert_eq!(payload_types(&relayed.body)[0], 0, "the codec in use");
     assert_eq!(session_id(&relayed.body), session_id(&first_to_held));
@@ -103,7 +120,7 @@ fn hold_and_resume_from(holder: SocketAddr) {
     assert_eq!(
         s.requests_to(held, &Method::Ack)
             .iter()
-            .filter(|a| a.headers.cseq().unwrap().seq == relayed.headers.cseq().unwrap().seq)
+            .filter(|a| seq(&a.headers) == seq(&relayed.headers))
             .count(),
         1,
         "{}",
@@ -113,11 +130,11 @@ fn hold_and_resume_from(holder: SocketAddr) {
     {
         let m = s.media();
         assert!(m.remotes.len() > remotes_before, "media legs updated");
-        let h = m.last_remote(1, holder_side).unwrap();
+        let h = m.last_remote(1, holder_side).expect("holder leg pointed");
         // The holder sends (music on hold) but receives nothing.
         assert!(h.peer_sends && !h.peer_receives, "{h:?}");
         assert_eq!(h.rtp, Some(rtp_of(holder)));
-        let o = m.last_remote(1, held_side).unwrap();
+        let o = m.last_remote(1, held_side).expect("held leg pointed");
         assert!(!o.peer_sends && o.peer_receives, "{o:?}");
         assert_eq!(o.rtp, Some(rtp_of(held)));
     }
@@ -130,14 +147,14 @@ fn hold_and_resume_from(holder: SocketAddr) {
     assert_eq!(version(&relayed2.body), version(&relayed.body) + 1);
     assert_eq!(version(&answer2.body), version(&answer.body) + 1);
     assert!(
-        relayed2.headers.cseq().unwrap().seq > relayed.headers.cseq().unwrap().seq,
+        seq(&relayed2.headers) > seq(&relayed.headers),
         "CSeq goes up in the dialog"
     );
     {
         let m = s.media();
-        let h = m.last_remote(1, holder_side).unwrap();
+        let h = m.last_remote(1, holder_side).expect("holder leg pointed");
         assert!(h.peer_sends && h.peer_receives);
-        let o = m.last_remote(1, held_side).unwrap();
+        let o = m.last_remote(1, held_side).expect("held leg pointed");
         assert!(o.peer_sends && o.peer_receives);
     }
     assert_eq!(s.ctl.active_calls(), 1);
@@ -145,7 +162,12 @@ fn hold_and_resume_from(holder: SocketAddr) {
     // The call still ends cleanly.
     s.bye(holder);
     s.run_ms(100);
-    assert_eq!(s.ua_ref(held).requests(&Method::Bye).len(), 1, "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(held).requests(&Method::Bye).len(),
+        1,
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ctl.active_calls(), 0);
 }
 

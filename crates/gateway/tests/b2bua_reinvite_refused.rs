@@ -30,7 +30,17 @@ fn refused_reinvite_leaves_call_as_it_was() {
     let k2 = s.reinvite(CALLER, &sdp(CALLER_RTP, &[0, 101], "sendonly", 3));
     s.run_ms(50);
     let (k_relayed2, relayed2) = s.ua_ref(FAR).requests(&Method::Invite)[2].clone();
-    s.respond(FAR, &k_relayed2, 200, Some(&answer_for(&relayed2, FAR_RTP, "recvonly", 2)));
+    s.respond(
+        FAR,
+        &k_relayed2,
+        200,
+        Some(&answer_for(&relayed2, FAR_RTP, "recvonly", 2)),
+    );
     s.run_ms(100);
-    assert_eq!(s.ua_ref(CALLER).codes(&k2).last(), Some(&200), "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&k2).last(),
+        Some(&200),
+        "{}",
+        s.trace()
+    );
 }

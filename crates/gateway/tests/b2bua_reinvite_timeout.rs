@@ -22,7 +22,12 @@ fn unanswered_reinvite_ends_the_call() {
     assert!(s.ua_ref(CALLER).codes(&k).iter().all(|c| *c < 200));
     s.run_for(Duration::from_secs(2));
 
-    assert_eq!(s.ua_ref(CALLER).codes(&k).last(), Some(&408), "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&k).last(),
+        Some(&408),
+        "{}",
+        s.trace()
+    );
     let t408 = s.sent_times(CTL, CALLER, |w| {
         w.response(&Method::Invite)
             .is_some_and(|r| r.status.as_u16() == 408)
@@ -31,8 +36,13 @@ fn unanswered_reinvite_ends_the_call() {
     let expected = s.secs(start) + 0.010 + 32.0;
     assert_eq!(t408.len(), 1);
     assert!((t408[0] - expected).abs() < 1e-6, "{t408:?} vs {expected}");
-    assert_eq!(s.ua_ref(CALLER).requests(&Method::Bye).len(), 1, "{}", s.trace());
-    assert_eq!(s.requests_to(FAR, &Method::Bye).len() >= 1, true);
+    assert_eq!(
+        s.ua_ref(CALLER).requests(&Method::Bye).len(),
+        1,
+        "{}",
+        s.trace()
+    );
+    assert!(!s.requests_to(FAR, &Method::Bye).is_empty());
     assert_eq!(s.ctl.active_calls(), 0);
     assert_eq!(s.media().dropped, vec![1]);
 }

@@ -14,7 +14,11 @@ use tandem_sip::message::{Message, Method};
 use sim::*;
 
 fn assert_secs(actual: &[f64], expected: &[f64], trace: &str) {
-    assert_eq!(actual.len(), expected.len(), "{actual:?} != {expected:?}\n{trace}");
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{actual:?} != {expected:?}\n{trace}"
+    );
     for (a, e) in actual.iter().zip(expected) {
         assert!((a - e).abs() < 1e-6, "{actual:?} != {expected:?}\n{trace}");
     }
@@ -25,8 +29,7 @@ fn retransmitted_invite_is_forwarded_once() {
     let mut s = Sim::new();
     // Every 100 Trying toward the caller is lost, so it keeps retransmitting.
     s.set_drop(|w| {
-        w.to == CALLER
-            && matches!(&w.msg, Message::Response(r) if r.status.as_u16() == 100)
+        w.to == CALLER && matches!(&w.msg, Message::Response(r) if r.status.as_u16() == 100)
     });
     let offer = sdp(CALLER_RTP, &[0, 101], "sendrecv", 1);
     let a_key = s.invite(CALLER, NUMBER, Some(&offer));
@@ -36,7 +39,12 @@ fn retransmitted_invite_is_forwarded_once() {
     assert_secs(&caller_invites, &[0.0, 0.5, 1.5], &s.trace());
     // Tandem answered each copy with 100 again (lost), and forwarded once.
     assert_eq!(s.codes_to(CALLER, &Method::Invite), vec![100, 100, 100]);
-    assert_eq!(s.requests_to(FAR, &Method::Invite).len(), 1, "{}", s.trace());
+    assert_eq!(
+        s.requests_to(FAR, &Method::Invite).len(),
+        1,
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ua_ref(FAR).requests(&Method::Invite).len(), 1);
     assert_eq!(s.media().opened, vec![1]);
     assert_eq!(s.ctl.stats().calls_started, 1);
@@ -46,10 +54,20 @@ fn retransmitted_invite_is_forwarded_once() {
     s.respond(FAR, &b_key, 180, None);
     s.run_until(s.at_ms(2100));
     assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![180]);
-    s.respond(FAR, &b_key, 200, Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)));
+    s.respond(
+        FAR,
+        &b_key,
+        200,
+        Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)),
+    );
     s.run_until(s.at_ms(10_000));
     assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![180, 200]);
-    assert_eq!(s.requests_from(CALLER, &Method::Invite).len(), 3, "{}", s.trace());
+    assert_eq!(
+        s.requests_from(CALLER, &Method::Invite).len(),
+        3,
+        "{}",
+        s.trace()
+    );
     assert_eq!(s.ctl.active_calls(), 1);
 }
 
@@ -70,7 +88,12 @@ fn ok_to_caller_retransmitted_until_ack() {
     s.run_ms(50);
     let (b_key, b_invite) = s.ua_ref(FAR).requests(&Method::Invite)[0].clone();
     s.run_until(s.at_ms(100));
-    s.respond(FAR, &b_key, 200, Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)));
+    s.respond(
+        FAR,
+        &b_key,
+        200,
+        Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)),
+    );
     s.run_until(s.at_ms(40_000));
 
     // The far end's 200 reached tandem at 110 ms; tandem's 200 went out
@@ -113,7 +136,12 @@ fn far_200_retransmitted_after_lost_ack_is_acked_again() {
     s.run_ms(50);
     let (b_key, b_invite) = s.ua_ref(FAR).requests(&Method::Invite)[0].clone();
     s.run_until(s.at_ms(100));
-    s.respond(FAR, &b_key, 200, Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)));
+    s.respond(
+        FAR,
+        &b_key,
+        200,
+        Some(&answer_for(&b_invite, FAR_RTP, "sendrecv", 1)),
+    );
     s.run_until(s.at_ms(40_000));
 
     // The far end retransmitted its 200 at T1 and got a second ACK.

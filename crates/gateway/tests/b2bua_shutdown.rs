@@ -44,7 +44,12 @@ fn shutdown_ends_calls_and_refuses_new_ones() {
     assert_eq!(s.ua_ref(CALLER).codes(&a1).last(), Some(&200));
 
     // Ringing call: 503 to its caller, CANCEL to the far end, 487 ACKed.
-    assert_eq!(s.ua_ref(CALLER2).codes(&a2), vec![100, 180, 503], "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER2).codes(&a2),
+        vec![100, 180, 503],
+        "{}",
+        s.trace()
+    );
     let cancels = s.requests_to(FAR, &Method::Cancel);
     assert_eq!(cancels.len(), 1, "{}", s.trace());
     assert_eq!(cancels[0].headers.call_id(), b2_invite.headers.call_id());

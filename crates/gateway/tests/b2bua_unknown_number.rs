@@ -17,7 +17,12 @@ fn unknown_number_gets_404() {
     s.run_ms(100);
 
     assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![404], "{}", s.trace());
-    assert!(s.ua_ref(CALLER).responses(&a_key)[0].headers.to_tag().is_some());
+    assert!(
+        s.ua_ref(CALLER).responses(&a_key)[0]
+            .headers
+            .to_tag()
+            .is_some()
+    );
     assert!(s.wire_between(CTL, FAR).is_empty());
     assert!(s.media().opened.is_empty());
     let st = s.ctl.stats().clone();

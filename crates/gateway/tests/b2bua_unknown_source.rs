@@ -23,5 +23,9 @@ fn unknown_source_gets_403() {
     assert!(s.media().opened.is_empty());
     assert_eq!(s.ctl.stats().rejected, 1);
     assert_eq!(s.ctl.stats().calls_started, 0);
-    assert_eq!(s.requests_from(stranger, &Method::Ack).len(), 1, "403 ACKed");
+    assert_eq!(
+        s.requests_from(stranger, &Method::Ack).len(),
+        1,
+        "403 ACKed"
+    );
 }

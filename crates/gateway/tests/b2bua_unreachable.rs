@@ -63,7 +63,12 @@ fn transport_error_gives_503() {
     s.ctl.handle_transport_error(now, Peer::udp(FAR));
     s.run_ms(100);
 
-    assert_eq!(s.ua_ref(CALLER).codes(&a_key), vec![100, 503], "{}", s.trace());
+    assert_eq!(
+        s.ua_ref(CALLER).codes(&a_key),
+        vec![100, 503],
+        "{}",
+        s.trace()
+    );
     let t503 = s.sent_times(CTL, CALLER, |w| {
         w.response(&Method::Invite)
             .is_some_and(|r| r.status.as_u16() == 503)
@@ -73,6 +78,11 @@ fn transport_error_gives_503() {
     assert_eq!(s.media().dropped, vec![1]);
     // No more INVITE retransmissions toward the dead peer.
     s.run_to_end(Duration::from_secs(60));
-    assert_eq!(s.requests_to(FAR, &Method::Invite).len(), 1, "{}", s.trace());
+    assert_eq!(
+        s.requests_to(FAR, &Method::Invite).len(),
+        1,
+        "{}",
+        s.trace()
+    );
     assert!(!s.ctl.has_pending_transactions());
 }

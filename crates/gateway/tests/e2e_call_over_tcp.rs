@@ -59,5 +59,9 @@ fn call_over_tcp_carries_audio_both_ways() {
         "expected two TCP connections in tandem's log:\n{}",
         report.tandem_log
     );
-    assert!(report.tandem_log.contains("hangup by a"), "{}", report.tandem_log);
+    assert!(
+        report.tandem_log.contains("hangup by a"),
+        "{}",
+        report.tandem_log
+    );
 }

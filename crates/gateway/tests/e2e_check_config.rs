@@ -50,11 +50,20 @@ fn examples_pass_and_broken_files_name_file_line_and_reason() {
         let (ok, text) = check(&path);
         assert!(!ok, "case {i} accepted:\n{content}");
         let want = format!("{}:{line}:", path.display());
-        assert!(text.contains(&want), "case {i}: expected `{want}` in: {text}");
-        assert!(text.contains(words), "case {i}: expected `{words}` in: {text}");
+        assert!(
+            text.contains(&want),
+            "case {i}: expected `{want}` in: {text}"
+        );
+        assert!(
+            text.contains(words),
+            "case {i}: expected `{words}` in: {text}"
+        );
     }
 
     let (ok, text) = check(&dir.join("missing.toml"));
     assert!(!ok);
-    assert!(text.contains("missing.toml") && text.contains("cannot read"), "{text}");
+    assert!(
+        text.contains("missing.toml") && text.contains("cannot read"),
+        "{text}"
+    );
 }

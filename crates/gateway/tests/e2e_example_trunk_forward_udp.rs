@@ -24,6 +24,14 @@ fn example_config_carries_a_udp_call_between_baresips() {
         talk: Duration::from_secs(8),
     });
     e2e::assert_audio_crossed(&report);
-    assert!(report.tandem_log.contains("call answered"), "{}", report.tandem_log);
-    assert!(report.tandem_log.contains("hangup by a"), "{}", report.tandem_log);
+    assert!(
+        report.tandem_log.contains("call answered"),
+        "{}",
+        report.tandem_log
+    );
+    assert!(
+        report.tandem_log.contains("hangup by a"),
+        "{}",
+        report.tandem_log
+    );
 }

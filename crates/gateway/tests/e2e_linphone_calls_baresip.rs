@@ -57,7 +57,11 @@ fn linphone_calls_baresip_through_tandem() {
     drop(lp);
     std::thread::sleep(Duration::from_secs(1));
     let streams = capture.finish();
-    assert!(tandem.terminate(Duration::from_secs(10)).is_some_and(|s| s.success()));
+    assert!(
+        tandem
+            .terminate(Duration::from_secs(10))
+            .is_some_and(|s| s.success())
+    );
     let log = tandem.log_text();
     assert!(log.contains("call answered"), "{log}");
     assert!(log.contains("hangup by a"), "{log}");

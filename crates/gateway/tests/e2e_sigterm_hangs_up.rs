@@ -70,7 +70,8 @@ fn sigterm_sends_bye_to_both_legs_and_exits() {
         },
     );
     assert!(
-        uac.proc.wait_for_log("Call established", Duration::from_secs(10)),
+        uac.proc
+            .wait_for_log("Call established", Duration::from_secs(10)),
         "call did not connect:\n{}",
         tandem.log_text()
     );
@@ -78,7 +79,10 @@ fn sigterm_sends_bye_to_both_legs_and_exits() {
     let t0 = Instant::now();
     let status = tandem.terminate(Duration::from_secs(10));
     let took = t0.elapsed();
-    assert!(status.is_some_and(|s| s.success()), "exit status {status:?}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit status {status:?}"
+    );
     assert!(took < Duration::from_secs(5), "stopping took {took:?}");
     for ua in [&uac, &uas] {
         assert!(
@@ -89,5 +93,8 @@ fn sigterm_sends_bye_to_both_legs_and_exits() {
         );
     }
     let log = tandem.log_text();
-    assert!(log.contains("why=\"shutdown\"") || log.contains("shutdown"), "{log}");
+    assert!(
+        log.contains("why=\"shutdown\"") || log.contains("shutdown"),
+        "{log}"
+    );
 }

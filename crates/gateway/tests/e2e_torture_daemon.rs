@@ -132,10 +132,17 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
     // zeromf.dat as an INVITE we would have to forward: 483 Too Many Hops.
     let zeromf = String::from_utf8(wire_bytes("rfc4475/zeromf.dat"))
         .unwrap()
-        .replace("OPTIONS sip:user@example.com", "INVITE sip:+15550100@127.0.0.1")
+        .replace(
+            "OPTIONS sip:user@example.com",
+            "INVITE sip:+15550100@127.0.0.1",
+        )
         .replace("39234321 OPTIONS", "39234321 INVITE")
         .replace("z9hG4bKkdjuw2349i", "z9hG4bKzeromfinvite");
-    cases.push(("zeromf.dat as INVITE".to_owned(), zeromf.into_bytes(), Some(&[483])));
+    cases.push((
+        "zeromf.dat as INVITE".to_owned(),
+        zeromf.into_bytes(),
+        Some(&[483]),
+    ));
     for (name, bytes, expect) in &cases {
         // The corpus reuses branches across messages (each was written to
         // be sent alone): a message with the key of an earlier server
@@ -144,7 +151,11 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
         if let Ok(Message::Request(r)) = Message::parse(bytes) {
             if let Some(k) = TransactionKey::for_request(&r) {
                 if !keys.insert(k.to_string()) {
-                    assert!(tandem.terminate(Duration::from_secs(10)).is_some_and(|s| s.success()));
+                    assert!(
+                        tandem
+                            .terminate(Duration::from_secs(10))
+                            .is_some_and(|s| s.success())
+                    );
                     tandem = e2e::start_tandem(&dir, &config, target);
                     keys.clear();
                     keys.insert(k.to_string());
@@ -156,7 +167,10 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
             None => got.is_none(),
             Some(codes) => got.is_some_and(|c| codes.contains(&c)),
         };
-        println!("{name:45} expected {expect:?} got {got:?} {}", if ok { "ok" } else { "FAIL" });
+        println!(
+            "{name:45} expected {expect:?} got {got:?} {}",
+            if ok { "ok" } else { "FAIL" }
+        );
         if ok {
             pass += 1;
         } else {
@@ -166,8 +180,16 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
     let total = cases.len();
     println!("torture over UDP against the daemon: {pass}/{total} as expected");
     // Still alive and serving.
-    assert_eq!(e2e::options_ping(target), Some(200), "daemon stopped answering");
-    assert!(tandem.terminate(Duration::from_secs(10)).is_some_and(|s| s.success()));
+    assert_eq!(
+        e2e::options_ping(target),
+        Some(200),
+        "daemon stopped answering"
+    );
+    assert!(
+        tandem
+            .terminate(Duration::from_secs(10))
+            .is_some_and(|s| s.success())
+    );
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -176,7 +198,8 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
 fn exchange(target: SocketAddr, bytes: &[u8], answer_expected: bool) -> Option<u16> {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let wait = if answer_expected { 2000 } else { 700 };
-    sock.set_read_timeout(Some(Duration::from_millis(wait))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(wait)))
+        .unwrap();
     sock.send_to(bytes, target).unwrap();
     let mut buf = [0u8; 65536];
     while let Ok((n, _)) = sock.recv_from(&mut buf) {

@@ -494,13 +494,14 @@ impl<S: MediaSession> Call<S> {
         if let Some(r) = reason {
             resp.reason = r.to_owned();
         }
-        if let Some(local) = local {
-            if code < 300 && code > 100 {
-                resp.headers.push_value(
-                    HeaderName::Contact,
-                    contact(local, self.legs[0].peer.transport),
-                );
-            }
+        if let Some(local) = local
+            && code < 300
+            && code > 100
+        {
+            resp.headers.push_value(
+                HeaderName::Contact,
+                contact(local, self.legs[0].peer.transport),
+            );
         }
         resp
     }
@@ -622,12 +623,12 @@ impl<S: MediaSession> Call<S> {
         let local = self.a_local(ctl);
         // Early media: B's 18x carries its answer.
         let mut body = None;
-        if let Ok(Some(answer)) = plan::body_sdp(&resp.headers, &resp.body) {
-            if self.a_sdp_sent.is_none() {
-                match self.connect_media(now, &answer) {
-                    Ok(sdp) => body = Some(sdp),
-                    Err(e) => debug!(error = %e, "early media answer unusable"),
-                }
+        if let Ok(Some(answer)) = plan::body_sdp(&resp.headers, &resp.body)
+            && self.a_sdp_sent.is_none()
+        {
+            match self.connect_media(now, &answer) {
+                Ok(sdp) => body = Some(sdp),
+                Err(e) => debug!(error = %e, "early media answer unusable"),
             }
         }
         let mut out = self.a_response(code, Some(&resp.reason), local);
@@ -791,10 +792,12 @@ impl<S: MediaSession> Call<S> {
         resp: Response,
     ) {
         let code = resp.status.as_u16();
-        if (code == 401 || code == 407) && !self.b_cancelled && self.b_auth_tries < 2 {
-            if self.retry_with_auth(ctl, now, &resp) {
-                return;
-            }
+        if (code == 401 || code == 407)
+            && !self.b_cancelled
+            && self.b_auth_tries < 2
+            && self.retry_with_auth(ctl, now, &resp)
+        {
+            return;
         }
         if self.phase == Phase::Cancelling || self.b_cancelled {
             self.finish(format!("cancelled ({code} from callee)"));
@@ -965,21 +968,22 @@ impl<S: MediaSession> Call<S> {
             let _ = d.handle_request(ack);
         }
         // Late offer: A's answer arrives in the ACK.
-        if side == Side::A && self.a_offer.is_none() {
-            if let (Ok(Some(answer)), Some(offer)) = (
+        if side == Side::A
+            && self.a_offer.is_none()
+            && let (Ok(Some(answer)), Some(offer)) = (
                 plan::body_sdp(&ack.headers, &ack.body),
                 self.a_sdp_sent.clone(),
-            ) {
-                match plan::read_answer(&offer, &answer) {
-                    Ok(neg) => {
-                        if let Some(m) = &mut self.media {
-                            m.set_remote(Side::A, plan::remote_media(&neg));
-                        }
-                        self.legs[0].negotiated = Some(neg);
-                        self.a_offer = Some(answer);
+            )
+        {
+            match plan::read_answer(&offer, &answer) {
+                Ok(neg) => {
+                    if let Some(m) = &mut self.media {
+                        m.set_remote(Side::A, plan::remote_media(&neg));
                     }
-                    Err(e) => warn!(error = %e, "caller's answer in ACK unusable"),
+                    self.legs[0].negotiated = Some(neg);
+                    self.a_offer = Some(answer);
                 }
+                Err(e) => warn!(error = %e, "caller's answer in ACK unusable"),
             }
         }
         // The answer to a re-INVITE without offer (session refresh) may

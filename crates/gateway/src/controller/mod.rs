@@ -65,10 +65,10 @@ impl LocalAddrs {
             .iter()
             .copied()
             .find(|a| a.is_ipv4() == dest.is_ipv4())?;
-        if let Some(ip) = self.advertised {
-            if ip.is_ipv4() == a.is_ipv4() {
-                a.set_ip(ip);
-            }
+        if let Some(ip) = self.advertised
+            && ip.is_ipv4() == a.is_ipv4()
+        {
+            a.set_ip(ip);
         }
         Some(a)
     }

@@ -127,10 +127,10 @@ fn spawn_logged(name: &str, cmd: &mut Command, dir: &Path) -> Proc {
 /// `sip` (UDP).
 pub fn start_tandem(dir: &Path, config: &Path, sip: SocketAddr) -> Proc {
     let mut cmd = Command::new(tandem_bin());
-    cmd.arg("run")
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", std::env::var("TANDEM_LOG").unwrap_or_else(|_| "debug".into()));
+    cmd.arg("run").arg("--config").arg(config).env(
+        "RUST_LOG",
+        std::env::var("TANDEM_LOG").unwrap_or_else(|_| "debug".into()),
+    );
     let p = spawn_logged("tandem", &mut cmd, dir);
     let until = Instant::now() + Duration::from_secs(10);
     while Instant::now() < until {
@@ -145,7 +145,8 @@ pub fn start_tandem(dir: &Path, config: &Path, sip: SocketAddr) -> Proc {
 /// Sends one OPTIONS over UDP and returns the status code of the answer.
 pub fn options_ping(target: SocketAddr) -> Option<u16> {
     let sock = UdpSocket::bind("127.0.0.1:0").ok()?;
-    sock.set_read_timeout(Some(Duration::from_millis(300))).ok()?;
+    sock.set_read_timeout(Some(Duration::from_millis(300)))
+        .ok()?;
     let local = sock.local_addr().ok()?;
     let msg = format!(
         "OPTIONS sip:{target} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK{:x};rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@{local}>;tag=p1\r\nTo: <sip:{target}>\r\nCall-ID: probe-{:x}@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
@@ -246,7 +247,11 @@ impl Baresip {
             rec = rec.display(),
         );
         std::fs::write(dir.join("config"), config).expect("baresip config");
-        let answer = if spec.auto_answer { ";answermode=auto" } else { "" };
+        let answer = if spec.auto_answer {
+            ";answermode=auto"
+        } else {
+            ""
+        };
         let account = format!(
             "<sip:{user}@127.0.0.1:{port};transport={trans}>;regint=0{answer};audio_codecs=PCMU/8000/1\n",
             user = spec.user,
@@ -254,7 +259,10 @@ impl Baresip {
         );
         std::fs::write(dir.join("accounts"), account).expect("baresip accounts");
         let mut cmd = Command::new("baresip");
-        cmd.arg("-f").arg(&dir).arg("-t").arg(spec.quit_after.as_secs().to_string());
+        cmd.arg("-f")
+            .arg(&dir)
+            .arg("-t")
+            .arg(spec.quit_after.as_secs().to_string());
         for c in &spec.commands {
             cmd.arg("-e").arg(c);
         }
@@ -276,7 +284,11 @@ impl Baresip {
         let mut enc = None;
         for e in std::fs::read_dir(&rec).expect("rec dir").flatten() {
             let p = e.path();
-            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+            let n = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_owned();
             if n.ends_with("-dec.wav") {
                 dec = Some(p);
             } else if n.ends_with("-enc.wav") {
@@ -284,8 +296,16 @@ impl Baresip {
             }
         }
         (
-            dec.unwrap_or_else(|| panic!("{}: no received recording in {}", self.proc.name, rec.display())),
-            enc.unwrap_or_else(|| panic!("{}: no sent recording in {}", self.proc.name, rec.display())),
+            dec.unwrap_or_else(|| {
+                panic!(
+                    "{}: no received recording in {}",
+                    self.proc.name,
+                    rec.display()
+                )
+            }),
+            enc.unwrap_or_else(|| {
+                panic!("{}: no sent recording in {}", self.proc.name, rec.display())
+            }),
         )
     }
 }
@@ -299,7 +319,13 @@ pub struct Linphone {
 }
 
 impl Linphone {
-    pub fn start(base: &Path, name: &str, sip_port: u16, rtp: (u16, u16), auto_answer: bool) -> Linphone {
+    pub fn start(
+        base: &Path,
+        name: &str,
+        sip_port: u16,
+        rtp: (u16, u16),
+        auto_answer: bool,
+    ) -> Linphone {
         let dir = base.join(name);
         std::fs::create_dir_all(&dir).expect("linphone dir");
         // linphone keeps state in $HOME/.local/share/linphone and silently
@@ -598,7 +624,10 @@ pub fn rtp_streams(file: &Path) -> Vec<RtpStream> {
         let Some(si) = f.iter().position(|x| x.starts_with("0x")) else {
             continue;
         };
-        let Some(pct) = f.iter().position(|x| x.starts_with('(') && x.ends_with("%)")) else {
+        let Some(pct) = f
+            .iter()
+            .position(|x| x.starts_with('(') && x.ends_with("%)"))
+        else {
             continue;
         };
         if si < 4 || pct < si + 3 {
@@ -662,7 +691,10 @@ pub fn baresip_call(plan: CallPlan<'_>) -> CallReport {
     let mut tandem = start_tandem(&dir, &plan.config, plan.tandem_sip);
     let capture = Capture::start(
         &dir,
-        &format!("udp portrange {}-{}", plan.media_ports.0, plan.media_ports.1),
+        &format!(
+            "udp portrange {}-{}",
+            plan.media_ports.0, plan.media_ports.1
+        ),
     );
     let quit = plan.talk + Duration::from_secs(4);
     let uas = Baresip::start(
@@ -742,10 +774,16 @@ pub fn assert_audio_crossed(r: &CallReport) {
     let sent_db = active_level_db(&speech_sent, rate);
     let got_db = active_level_db(&speech_got, rate);
     eprintln!("speech: sent {sent_db:.2} dBFS, received {got_db:.2} dBFS");
-    assert!((sent_db - got_db).abs() <= 3.0, "speech level: sent {sent_db:.2} dB, received {got_db:.2} dB");
+    assert!(
+        (sent_db - got_db).abs() <= 3.0,
+        "speech level: sent {sent_db:.2} dB, received {got_db:.2} dB"
+    );
     let (corr, lag) = best_correlation(&speech_sent, &speech_got, 8000 * 2);
     eprintln!("speech: correlation {corr:.3} at lag {} ms", lag / 8);
-    assert!(corr > 0.9, "received speech does not match what was sent (correlation {corr:.3})");
+    assert!(
+        corr > 0.9,
+        "received speech does not match what was sent (correlation {corr:.3})"
+    );
     assert!(
         tone_share(&speech_got, rate, 440.0) < 0.05,
         "the speech direction carries the other side's tone"
@@ -754,10 +792,16 @@ pub fn assert_audio_crossed(r: &CallReport) {
     let tsent_db = active_level_db(&tone_sent, rate);
     let tgot_db = active_level_db(&tone_got, rate);
     eprintln!("tone: sent {tsent_db:.2} dBFS, received {tgot_db:.2} dBFS");
-    assert!((tsent_db - tgot_db).abs() <= 3.0, "tone level: sent {tsent_db:.2} dB, received {tgot_db:.2} dB");
+    assert!(
+        (tsent_db - tgot_db).abs() <= 3.0,
+        "tone level: sent {tsent_db:.2} dB, received {tgot_db:.2} dB"
+    );
     let f = dominant_frequency(&tone_got, rate, 300, 600);
     eprintln!("tone: dominant frequency {f} Hz");
-    assert!((f - 440.0).abs() <= 3.0, "tone frequency {f} Hz, sent 440 Hz");
+    assert!(
+        (f - 440.0).abs() <= 3.0,
+        "tone frequency {f} Hz, sent 440 Hz"
+    );
 
     assert_low_loss(&r.streams, 4);
 }
@@ -766,11 +810,23 @@ pub fn assert_audio_crossed(r: &CallReport) {
 pub fn assert_low_loss(streams: &[RtpStream], expect: usize) {
     let busy: Vec<&RtpStream> = streams.iter().filter(|s| s.packets >= 100).collect();
     for s in &busy {
-        eprintln!("rtp {} -> {} {}: {} packets, {} lost", s.src, s.dst, s.ssrc, s.packets, s.lost);
+        eprintln!(
+            "rtp {} -> {} {}: {} packets, {} lost",
+            s.src, s.dst, s.ssrc, s.packets, s.lost
+        );
     }
-    assert!(busy.len() >= expect, "expected {expect} RTP streams through tandem, saw {streams:?}");
+    assert!(
+        busy.len() >= expect,
+        "expected {expect} RTP streams through tandem, saw {streams:?}"
+    );
     for s in busy {
         let loss = s.lost.max(0) as f64 / s.packets as f64;
-        assert!(loss < 0.01, "stream {} -> {} lost {:.2}%", s.src, s.dst, loss * 100.0);
+        assert!(
+            loss < 0.01,
+            "stream {} -> {} lost {:.2}%",
+            s.src,
+            s.dst,
+            loss * 100.0
+        );
     }
 }

@@ -567,7 +567,11 @@ impl Sim {
             let mut moved = false;
             while let Some((bytes, dest)) = self.ctl.poll_transmit() {
                 moved = true;
-                assert_eq!(dest.transport, TransportKind::Udp, "controller used {dest:?}");
+                assert_eq!(
+                    dest.transport,
+                    TransportKind::Udp,
+                    "controller used {dest:?}"
+                );
                 self.send_on_wire(CTL, dest.addr, &bytes);
             }
             for i in 0..self.uas.len() {
@@ -605,41 +609,33 @@ impl Sim {
                     self.ua_ack(i, &response);
                 }
             }
-            TuEvent::Stray2xx { response, .. } => {
-                if self.uas[i].auto.ack_2xx {
-                    self.ua_ack(i, &response);
-                }
+            TuEvent::Stray2xx { response, .. } if self.uas[i].auto.ack_2xx => {
+                self.ua_ack(i, &response);
             }
-            TuEvent::Request { key, request, .. } => {
-                if request.headers.to_tag().is_some() {
-                    if let Some(d) = request
-                        .headers
-                        .call_id()
-                        .and_then(|c| self.uas[i].dialogs.get_mut(c))
-                    {
-                        // Target refresh (RFC 3261 §12.2.2).
-                        if request.method == Method::Invite {
-                            if let Some(c) = request
-                                .headers
-                                .contacts()
-                                .ok()
-                                .and_then(|c| c.into_iter().next())
-                            {
-                                d.remote_target = c.uri;
-                            }
-                        }
-                    }
-                    if request.method == Method::Bye && self.uas[i].auto.answer_bye {
-                        let addr = self.uas[i].addr;
-                        self.respond(addr, &key, 200, None);
-                    }
+            TuEvent::Request { key, request, .. } if request.headers.to_tag().is_some() => {
+                let contact = request
+                    .headers
+                    .contacts()
+                    .ok()
+                    .and_then(|c| c.into_iter().next());
+                let dialog = request
+                    .headers
+                    .call_id()
+                    .and_then(|c| self.uas[i].dialogs.get_mut(c));
+                // Target refresh (RFC 3261 §12.2.2).
+                if let (Some(d), Some(c), true) =
+                    (dialog, contact, request.method == Method::Invite)
+                {
+                    d.remote_target = c.uri;
                 }
-            }
-            TuEvent::Cancelled { invite, .. } => {
-                if self.uas[i].auto.answer_cancel_487 {
+                if request.method == Method::Bye && self.uas[i].auto.answer_bye {
                     let addr = self.uas[i].addr;
-                    self.respond(addr, &invite, 487, None);
+                    self.respond(addr, &key, 200, None);
                 }
+            }
+            TuEvent::Cancelled { invite, .. } if self.uas[i].auto.answer_cancel_487 => {
+                let addr = self.uas[i].addr;
+                self.respond(addr, &invite, 487, None);
             }
             _ => {}
         }
@@ -708,10 +704,8 @@ impl Sim {
         for f in due {
             if f.to == CTL {
                 self.ctl.handle_message(now, f.msg, Peer::udp(f.from));
-            } else if let Some(ua) = self.uas.iter_mut().find(|u| u.addr == f.to) {
-                if !ua.silent {
-                    ua.layer.handle_received(now, f.msg, Peer::udp(f.from));
-                }
+            } else if let Some(ua) = self.uas.iter_mut().find(|u| u.addr == f.to && !u.silent) {
+                ua.layer.handle_received(now, f.msg, Peer::udp(f.from));
             }
             self.drain();
         }
@@ -772,7 +766,8 @@ impl Sim {
         self.run_for(Duration::from_millis(ms));
     }
 
-    /// Runs until nothing is left to happen, at most `limit` from now.
+    /// Runs everything that happens in the next `limit` (retransmissions,
+    /// timers running out), so that leftovers can be asserted on.
     pub fn run_to_end(&mut self, limit: Duration) {
         let end = self.now + limit;
         self.run_until(end);
@@ -870,7 +865,10 @@ impl Sim {
         let ua = self.ua(at);
         let req = ua.request_of(key).expect("no such request at this UA");
         let code = resp.status.as_u16();
-        if req.method == Method::Invite && req.headers.to_tag().is_none() && code > 100 && code < 300
+        if req.method == Method::Invite
+            && req.headers.to_tag().is_none()
+            && code > 100
+            && code < 300
         {
             let call_id = req.headers.call_id().expect("Call-ID").to_owned();
             let target = req
@@ -1072,6 +1070,18 @@ impl Sim {
     }
 }
 
+/// The CSeq number of a message's headers.
+pub fn seq(h: &tandem_sip::message::Headers) -> u32 {
+    h.cseq().expect("message has a CSeq").seq
+}
+
+/// The top Via branch of a message's headers.
+pub fn branch(h: &tandem_sip::message::Headers) -> String {
+    h.top_via()
+        .and_then(|v| v.branch().map(str::to_owned))
+        .expect("message has a top Via with a branch")
+}
+
 /// The ACK for a 2xx (RFC 3261 §13.2.2.4), built from the response: its
 /// Contact (else `fallback`) as request-URI, its From, To, Call-ID and CSeq
 /// number. No Via: the layer adds one with a new branch.
@@ -1098,8 +1108,7 @@ pub fn ack_for_2xx(ok: &Response, fallback: Option<Uri>) -> Request {
 
 /// `req` with `sdp` as its body (Content-Type application/sdp).
 pub fn with_sdp(mut req: Request, sdp: &str) -> Request {
-    req.headers
-        .set(HeaderName::ContentType, "application/sdp");
+    req.headers.set(HeaderName::ContentType, "application/sdp");
     req.body = bytes::Bytes::from(sdp.replace("\r\n", "\n").replace('\n', "\r\n"));
     req
 }
@@ -1156,12 +1165,8 @@ pub fn answer_for(req: &Request, rtp: SocketAddr, dir: &str, version: u64) -> St
 
 /// Parses a body as SDP.
 pub fn body_sdp(body: &[u8]) -> Sdp {
-    Sdp::parse(body).unwrap_or_else(|e| {
-        panic!(
-            "body is not SDP ({e}):\n{}",
-            String::from_utf8_lossy(body)
-        )
-    })
+    Sdp::parse(body)
+        .unwrap_or_else(|e| panic!("body is not SDP ({e}):\n{}", String::from_utf8_lossy(body)))
 }
 
 /// The first audio section of a message body.
@@ -1175,13 +1180,14 @@ pub fn audio_of(body: &[u8]) -> MediaSection {
 /// The RTP address and direction of the first audio section of a body.
 pub fn media_addr_dir(body: &[u8]) -> (SocketAddr, Direction) {
     let m = audio_of(body);
-    (
-        m.rtp_addr().expect("audio has an address"),
-        m.direction,
-    )
+    (m.rtp_addr().expect("audio has an address"), m.direction)
 }
 
 /// The payload types of the first audio section of a body, in order.
 pub fn payload_types(body: &[u8]) -> Vec<u8> {
-    audio_of(body).codecs.iter().map(|c| c.payload_type).collect()
+    audio_of(body)
+        .codecs
+        .iter()
+        .map(|c| c.payload_type)
+        .collect()
 }

@@ -406,25 +406,24 @@ impl Dialog {
         let kind = InDialogRequest::of(&req.method);
         let cseq = cseq_of(&req.headers)?;
         if !matches!(req.method, Method::Ack | Method::Cancel) {
-            if let Some(last) = self.remote_seq {
-                if cseq.seq <= last && !(cseq.seq == last && req.method == Method::Invite) {
-                    return Err(DialogError::CSeqOutOfOrder {
-                        got: cseq.seq,
-                        last,
-                    });
-                }
+            if let Some(last) = self.remote_seq
+                && cseq.seq <= last
+            {
+                return Err(DialogError::CSeqOutOfOrder {
+                    got: cseq.seq,
+                    last,
+                });
             }
             self.remote_seq = Some(cseq.seq);
         }
-        if matches!(kind, InDialogRequest::ReInvite | InDialogRequest::Update) {
-            if let Some(c) = req
+        if matches!(kind, InDialogRequest::ReInvite | InDialogRequest::Update)
+            && let Some(c) = req
                 .headers
                 .contacts()
                 .ok()
                 .and_then(|c| c.into_iter().next())
-            {
-                self.remote_target = c.uri;
-            }
+        {
+            self.remote_target = c.uri;
         }
         if kind == InDialogRequest::Bye {
             self.state = DialogState::Terminated;

@@ -15,14 +15,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{Mutex, mpsc, watch};
 use tracing::{debug, trace, warn};
 
 use super::{ConnectionId, Peer, TransportKind};
-use crate::message::{MAX_MESSAGE_LEN, Message, ParseError, frame_len};
+use crate::message::{Frame, MAX_MESSAGE_LEN, Message, ParseError, StreamFramer};
 
 /// Where to listen.
 #[derive(Debug, Clone, Default)]
@@ -344,10 +344,10 @@ impl Transports {
 
     fn forget(&self, id: ConnectionId) {
         let mut table = self.conns();
-        if let Some(c) = table.by_id.remove(&id) {
-            if table.by_addr.get(&c.addr) == Some(&id) {
-                table.by_addr.remove(&c.addr);
-            }
+        if let Some(c) = table.by_id.remove(&id)
+            && table.by_addr.get(&c.addr) == Some(&id)
+        {
+            table.by_addr.remove(&c.addr);
         }
     }
 
@@ -464,16 +464,23 @@ async fn tcp_connection(
         addr,
         conn: Some(id),
     };
+    let mut framer = StreamFramer::new();
     'conn: loop {
         // Check-then-parse: frame whole messages out of what we have.
         loop {
-            match frame_len(&buf) {
-                Ok(Some(n)) => {
-                    let frame = buf.split_to(n);
-                    let body = trim_leading_crlf(&frame);
-                    if !body.is_empty() {
-                        t.deliver(body, peer, true).await;
+            match framer.next_frame(&buf) {
+                Ok(Some(Frame::Keepalive { len })) => {
+                    let _ = buf.split_to(len);
+                    // RFC 5626 §4.4.1: a double-CRLF ping gets a CRLF pong.
+                    if len >= 4 {
+                        if let Some(c) = t.conns().by_id.get(&id) {
+                            let _ = c.tx.try_send(Bytes::from_static(b"\r\n"));
+                        }
                     }
+                }
+                Ok(Some(Frame::Message { len })) => {
+                    let frame = buf.split_to(len);
+                    t.deliver(&frame, peer, true).await;
                 }
                 Ok(None) => break,
                 Err(error) => {
@@ -485,6 +492,9 @@ async fn tcp_connection(
                         .events
                         .send(TransportEvent::Malformed { error, from: peer })
                         .await;
+                    // Give the core a moment to queue its 400 on this
+                    // connection before it closes.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                     break 'conn;
                 }
             }
@@ -510,21 +520,13 @@ async fn tcp_connection(
         }
     }
     t.forget(id);
-    writer_task.abort();
+    // The writer ends once the table's sender is gone and its queue is
+    // written; give it a bounded time to flush.
+    let _ = tokio::time::timeout(Duration::from_millis(500), writer_task).await;
     debug!(conn = id.0, %addr, "tcp connection closed");
     let _ = t
         .inner
         .events
         .send(TransportEvent::Closed { conn: id, addr })
         .await;
-}
-
-/// Leading CRLFs before a message are keepalives (RFC 5626 §3.5.1) or
-/// padding; they are not part of the message.
-fn trim_leading_crlf(frame: &[u8]) -> &[u8] {
-    let mut b = frame;
-    while b.first().is_some_and(|c| *c == b'\r' || *c == b'\n') {
-        b.advance(1);
-    }
-    b
 }
