@@ -226,7 +226,7 @@ fn worker_cpu() -> Option<Duration> {
     for task in std::fs::read_dir("/proc/self/task").ok()? {
         let dir = task.ok()?.path();
         let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
-        if !comm.starts_with("tokio-runtime") {
+        if !comm.starts_with("tokio-") {
             continue;
         }
         let stat = std::fs::read_to_string(dir.join("stat")).ok()?;

@@ -120,6 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let concurrent = cli.concurrent.unwrap_or(cli.calls).max(1);
     let media = !cli.no_media;
     let epoch = Instant::now();
+    let udp_errors_before = procfs::UdpErrors::read();
 
     // RTP: one socket, a sender and a receiver thread.
     let mut rtp = None;
@@ -152,6 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         baseline_dup_late: (0, 0),
         baseline_streams: (0, 0.0),
         baseline_cpu: None,
+        udp_errors: None,
     };
 
     if cli.baseline {
@@ -227,6 +229,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let (late, lag) = streams.sender_lateness();
         summary.sender_late = (late, u64::try_from(lag.as_nanos()).unwrap_or(u64::MAX));
     }
+
+    summary.udp_errors = udp_errors_before
+        .zip(procfs::UdpErrors::read())
+        .map(|(a, b)| a.until(&b));
 
     if cli.json {
         println!("{}", summary.to_json());

@@ -68,6 +68,47 @@ pub fn parse_status_kib(text: &str, name: &str) -> Option<u64> {
         .ok()
 }
 
+/// The host's UDP error counters (/proc/net/snmp): datagrams dropped
+/// because a socket's receive buffer was full, and sends refused for a full
+/// send buffer. System-wide: every process's sockets count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UdpErrors {
+    /// `RcvbufErrors`.
+    pub rcvbuf: u64,
+    /// `SndbufErrors`.
+    pub sndbuf: u64,
+}
+
+impl UdpErrors {
+    /// Reads the counters now.
+    pub fn read() -> Option<Self> {
+        parse_snmp_udp(&std::fs::read_to_string("/proc/net/snmp").ok()?)
+    }
+
+    /// What happened between `self` and `later`.
+    pub fn until(&self, later: &UdpErrors) -> UdpErrors {
+        UdpErrors {
+            rcvbuf: later.rcvbuf.saturating_sub(self.rcvbuf),
+            sndbuf: later.sndbuf.saturating_sub(self.sndbuf),
+        }
+    }
+}
+
+/// The `Udp:` header and value lines of /proc/net/snmp.
+pub fn parse_snmp_udp(text: &str) -> Option<UdpErrors> {
+    let mut lines = text.lines().filter(|l| l.starts_with("Udp:"));
+    let names: Vec<&str> = lines.next()?.split_ascii_whitespace().collect();
+    let values: Vec<&str> = lines.next()?.split_ascii_whitespace().collect();
+    let get = |name: &str| -> Option<u64> {
+        let i = names.iter().position(|n| *n == name)?;
+        values.get(i)?.parse().ok()
+    };
+    Some(UdpErrors {
+        rcvbuf: get("RcvbufErrors")?,
+        sndbuf: get("SndbufErrors")?,
+    })
+}
+
 /// CPU ticks at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpuSample {
@@ -107,6 +148,34 @@ mod tests {
         assert_eq!(parse_status_kib(text, "VmRSS:"), Some(10240));
         assert_eq!(parse_status_kib(text, "VmHWM:"), Some(20480));
         assert_eq!(parse_status_kib(text, "VmSwap:"), None);
+    }
+
+    #[test]
+    fn udp_error_counters_are_found_by_name() {
+        let text = "Ip: Forwarding DefaultTTL\nIp: 1 64\n\
+                    Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n\
+                    Udp: 100 2 3 90 7 1\n\
+                    UdpLite: InDatagrams RcvbufErrors SndbufErrors\nUdpLite: 0 0 0\n";
+        let e = parse_snmp_udp(text).unwrap();
+        assert_eq!(
+            e,
+            UdpErrors {
+                rcvbuf: 7,
+                sndbuf: 1
+            }
+        );
+        let later = UdpErrors {
+            rcvbuf: 10,
+            sndbuf: 1,
+        };
+        assert_eq!(
+            e.until(&later),
+            UdpErrors {
+                rcvbuf: 3,
+                sndbuf: 0
+            }
+        );
+        assert!(UdpErrors::read().is_some());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::fmt::{self, Write as _};
 
 use super::media::ReceiverReport;
+use super::procfs::UdpErrors;
 use super::sip::{SipResults, Snapshot};
 use super::stats::{Histogram, LossTally, ms, us};
 
@@ -126,6 +127,8 @@ pub struct Summary {
     pub baseline_streams: (u64, f64),
     /// Baseline runs: callgen's CPU, % of one core.
     pub baseline_cpu: Option<f64>,
+    /// Host-wide UDP buffer drops during the run.
+    pub udp_errors: Option<UdpErrors>,
 }
 
 /// Resource figures derived from snapshots.
@@ -339,6 +342,14 @@ impl Summary {
             .int("late", late)
             .int("stray", self.stray)
             .int("send_errors", self.send_errors)
+            .opt(
+                "host_udp_rcvbuf_errors",
+                self.udp_errors.map(|e| e.rcvbuf as f64),
+            )
+            .opt(
+                "host_udp_sndbuf_errors",
+                self.udp_errors.map(|e| e.sndbuf as f64),
+            )
             .obj("latency_us", latency_obj(&self.rx.latency))
             .obj("latency_steady_us", latency_obj(&self.rx.latency_steady));
         root.obj("media", media).to_string()
@@ -439,6 +450,13 @@ impl Summary {
                 self.stray,
                 self.send_errors
             );
+            if let Some(e) = self.udp_errors {
+                let _ = writeln!(
+                    o,
+                    "host udp   receive-buffer drops {}  send-buffer drops {}  (all sockets on the host, during the run)",
+                    e.rcvbuf, e.sndbuf
+                );
+            }
             for (name, h) in [
                 ("all", &self.rx.latency),
                 ("steady", &self.rx.latency_steady),

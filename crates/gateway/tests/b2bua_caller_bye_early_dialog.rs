@@ -43,7 +43,6 @@ fn early_bye_cancels_the_far_end() {
 }
 
 #[test]
-#[ignore = "BUG: caller's BYE in the early dialog leaves its INVITE without a final response (RFC 3261 §15.1.2: 487)"]
 fn early_bye_gets_the_invite_a_final_response() {
     let (mut s, a_key) = ringing_then_caller_bye();
     assert_eq!(

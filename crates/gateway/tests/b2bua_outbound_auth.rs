@@ -169,7 +169,6 @@ fn same_nonce_challenged_again_fails_with_503() {
 }
 
 #[test]
-#[ignore = "BUG: tandem re-sends INVITE after its credentials were refused with the same nonce (no stale=true)"]
 fn refused_credentials_are_not_sent_again() {
     let (s, a_key) = refused_credentials();
     // RFC 7616 §3.3 (stale absent: "the username and/or password are

@@ -10,7 +10,6 @@ use tandem_sip::message::Method;
 use sim::*;
 
 #[test]
-#[ignore = "BUG: CANCEL of a relayed re-INVITE is answered 200 but the re-INVITE never gets 487 nor is the CANCEL relayed"]
 fn cancelled_reinvite_gets_487() {
     let mut s = Sim::new();
     s.answered_call();

@@ -5,7 +5,10 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tandem_sip::auth::{Account, ChallengeKind, DigestClient, UserSecret, authorize_request};
+use tandem_sip::auth::{
+    Account, Challenge, ChallengeKind, DigestClient, UserSecret, authorize_request,
+    response_challenges,
+};
 use tandem_sip::dialog::{Dialog, DialogError, DialogState, InDialogRequest};
 use tandem_sip::message::{
     CSeq, HeaderName, Host, Message, Method, NameAddr, Params, Request, Response, SipUri,
@@ -155,6 +158,9 @@ struct Relay {
     offer_sent: Option<Sdp>,
     /// The offer the requesting leg sent us (re-INVITE only).
     offer_received: Option<Sdp>,
+    /// When to give up waiting for the other leg's final response (an
+    /// INVITE client transaction in Proceeding has no timer of its own).
+    deadline: Instant,
 }
 
 /// One call.
@@ -176,6 +182,8 @@ pub struct Call<S> {
     b_trunk: String,
     b_auth_tries: u8,
     b_digest: DigestClient,
+    /// Nonces of the trunk's challenges we answered.
+    b_answered_nonces: Vec<String>,
     b_cancelled: bool,
     legs: [Leg; 2],
     media: Option<S>,
@@ -203,7 +211,8 @@ impl<S: MediaSession> Call<S> {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.ring_deadline, self.cancel_deadline]
+        let relays = self.relays.iter().map(|r| r.deadline).min();
+        [self.ring_deadline, self.cancel_deadline, relays]
             .into_iter()
             .flatten()
             .min()
@@ -464,6 +473,7 @@ impl<S: MediaSession> Call<S> {
             b_trunk: b_name,
             b_auth_tries: 0,
             b_digest: DigestClient::new(),
+            b_answered_nonces: Vec::new(),
             b_cancelled: false,
             legs,
             media: Some(media),
@@ -827,6 +837,28 @@ impl<S: MediaSession> Call<S> {
         else {
             return false;
         };
+        // A new challenge without stale=true for a nonce we already
+        // answered means the credentials were refused (RFC 7616 §3.3):
+        // sending them again cannot help.
+        let nonces: Vec<(String, bool)> = response_challenges(challenge)
+            .map(|(_, list)| {
+                list.into_iter()
+                    .filter_map(|c| match c {
+                        Ok(Challenge::Digest(d)) => Some((d.nonce, d.stale)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if nonces
+            .iter()
+            .any(|(n, stale)| !stale && self.b_answered_nonces.contains(n))
+        {
+            warn!(trunk = %self.b_trunk, "trunk refused our credentials");
+            return false;
+        }
+        self.b_answered_nonces
+            .extend(nonces.into_iter().map(|(n, _)| n));
         let mut invite = self.b_invite.clone();
         let account = Account::new(&creds.username, &creds.password);
         if let Err(e) = authorize_request(&mut invite, challenge, &account, &mut self.b_digest) {
@@ -904,13 +936,56 @@ impl<S: MediaSession> Call<S> {
         &mut self,
         ctl: &mut Controller<M>,
         now: Instant,
+        invite: &TransactionKey,
     ) {
+        if *invite != self.a_key {
+            self.cancel_relay(ctl, now, invite);
+            return;
+        }
         if self.a_final_sent {
             return;
         }
         info!("caller cancelled");
         self.fail_a(ctl, now, 487, None);
         self.cancel_b(ctl, now);
+    }
+
+    /// A relayed re-INVITE was cancelled by the leg that sent it (RFC 3261
+    /// §9.2): CANCEL it toward the other leg and answer it 487.
+    fn cancel_relay<M: MediaEngine<Session = S>>(
+        &mut self,
+        ctl: &mut Controller<M>,
+        now: Instant,
+        server_key: &TransactionKey,
+    ) {
+        let Some(i) = self.relays.iter().position(|r| r.server_key == *server_key) else {
+            return;
+        };
+        let relay = self.relays.remove(i);
+        info!(from = %relay.from, "re-INVITE cancelled");
+        if let Some(ck) = &relay.client_key {
+            match ctl.layer.send_cancel(now, ck) {
+                Ok(cancel) => {
+                    ctl.by_client_tx
+                        .insert(cancel, (self.no, relay.from.other(), Purpose::Bye));
+                }
+                Err(e) => debug!(error = %e, "CANCEL of relayed re-INVITE not sent"),
+            }
+        }
+        let resp = self.relay_response(&relay, 487, None);
+        ctl.send_response(now, &relay.server_key, resp);
+    }
+
+    /// A response on the requesting leg to a relayed request, with our tag.
+    fn relay_response(&self, relay: &Relay, code: u16, reason: Option<&str>) -> Response {
+        let mut out = response(&relay.request, code, reason);
+        if let Some(d) = &self.legs[relay.from.index()].dialog
+            && let Some(mut to) = relay.request.headers.to_addr()
+        {
+            to.params.set("tag", Some(&d.id().local_tag));
+            out.headers.set(HeaderName::To, &to);
+        }
+        out
     }
 
     fn cancel_b<M: MediaEngine<Session = S>>(&mut self, ctl: &mut Controller<M>, now: Instant) {
@@ -953,6 +1028,32 @@ impl<S: MediaSession> Call<S> {
         }
         if self.cancel_deadline.is_some_and(|t| t <= now) {
             self.finish("cancelled (no final response from callee)");
+        }
+        let expired: Vec<TransactionKey> = self
+            .relays
+            .iter()
+            .filter(|r| r.deadline <= now)
+            .map(|r| r.server_key.clone())
+            .collect();
+        for key in expired {
+            let Some(i) = self.relays.iter().position(|r| r.server_key == key) else {
+                continue;
+            };
+            let relay = self.relays.remove(i);
+            warn!(from = %relay.from, method = %relay.request.method, "relayed request unanswered");
+            if let Some(ck) = &relay.client_key
+                && relay.request.method == Method::Invite
+                && let Ok(cancel) = ctl.layer.send_cancel(now, ck)
+            {
+                ctl.by_client_tx
+                    .insert(cancel, (self.no, relay.from.other(), Purpose::Bye));
+            }
+            let resp = self.relay_response(&relay, 408, None);
+            ctl.send_response(now, &relay.server_key, resp);
+            if relay.request.method == Method::Invite {
+                // RFC 3261 §14.1: a re-INVITE that times out ends the dialog.
+                self.hang_up(ctl, now, "re-INVITE unanswered");
+            }
         }
     }
 
@@ -1102,6 +1203,9 @@ impl<S: MediaSession> Call<S> {
                     // B hung up an early dialog before answering.
                     self.fail_a(ctl, now, 480, None);
                 } else if side == Side::A && self.phase == Phase::Outgoing {
+                    // RFC 3261 §15.1.2: the INVITE still gets its final
+                    // response; 487 as for a CANCEL.
+                    self.fail_a(ctl, now, 487, None);
                     self.cancel_b(ctl, now);
                 } else {
                     self.send_bye(ctl, now, other);
@@ -1205,7 +1309,10 @@ impl<S: MediaSession> Call<S> {
             Ok(ck) => {
                 ctl.by_client_tx
                     .insert(ck.clone(), (self.no, other, Purpose::ReInvite));
+                // So that a CANCEL of this re-INVITE finds the call.
+                ctl.by_server_tx.insert(key.clone(), self.no);
                 self.relays.push(Relay {
+                    deadline: now + ctl.config.sip.t1 * 64,
                     from: side,
                     server_key: key,
                     request: req,
@@ -1266,6 +1373,7 @@ impl<S: MediaSession> Call<S> {
                 ctl.by_client_tx
                     .insert(ck.clone(), (self.no, other, Purpose::Relay));
                 self.relays.push(Relay {
+                    deadline: now + ctl.config.sip.t1 * 64,
                     from: side,
                     server_key: key,
                     request: req,
@@ -1316,15 +1424,7 @@ impl<S: MediaSession> Call<S> {
             self.ack_in_dialog(ctl, now, side, &resp);
         }
         let code = resp.status.as_u16();
-        let mut out = response(&relay.request, code, Some(&resp.reason));
-        // Our To tag on the requesting leg is the dialog's local tag.
-        if let Some(d) = &self.legs[from.index()].dialog {
-            let mut to = relay.request.headers.to_addr();
-            if let Some(t) = &mut to {
-                t.params.set("tag", Some(&d.id().local_tag));
-                out.headers.set(HeaderName::To, &*t);
-            }
-        }
+        let mut out = self.relay_response(&relay, code, Some(&resp.reason));
         if is_invite && resp.status.is_success() {
             let answer_ok = (|| {
                 let answer = plan::body_sdp(&resp.headers, &resp.body).ok()??;
@@ -1366,7 +1466,7 @@ impl<S: MediaSession> Call<S> {
                     info!(from = %from, "re-INVITE completed");
                 }
                 None => {
-                    out = response(&relay.request, 488, None);
+                    out = self.relay_response(&relay, 488, None);
                 }
             }
         } else if !is_invite && !resp.body.is_empty() {

@@ -412,7 +412,9 @@ impl<M: MediaEngine> Controller<M> {
             }
             TuEvent::Cancelled { invite, .. } => {
                 if let Some(no) = self.by_server_tx.get(&invite).copied() {
-                    self.with_call(now, no, |ctl, call, now| call.handle_cancel(ctl, now));
+                    self.with_call(now, no, |ctl, call, now| {
+                        call.handle_cancel(ctl, now, &invite)
+                    });
                 }
             }
             TuEvent::Timeout { key } | TuEvent::TransportError { key } => {
