@@ -430,18 +430,23 @@ pub fn write_speech(path: &Path) {
     let text = "Tandem carries this speech across the gateway. \
                 One packet at a time, the far end records what it hears. \
                 Seven, three, nine, two. The quick brown fox jumps over the lazy dog.";
-    let espeak = Command::new("espeak-ng")
+    let mut espeak = Command::new("espeak-ng")
         .args(["-v", "en-us", "--stdout", text])
         .stdout(Stdio::piped())
         .spawn()
         .expect("espeak-ng (install it: scripts/test does)");
+    let stdout = espeak.stdout.take().expect("espeak stdout");
     let status = Command::new("sox")
         .args(["-t", "wav", "-", "-r", "8000", "-c", "1", "-b", "16"])
         .arg(path)
-        .stdin(espeak.stdout.expect("espeak stdout"))
+        .stdin(stdout)
         .status()
         .expect("sox");
     assert!(status.success(), "sox failed");
+    assert!(
+        espeak.wait().expect("espeak-ng").success(),
+        "espeak-ng failed"
+    );
 }
 
 /// Mono samples of a WAV as f64 in -1..1 (first channel).

@@ -720,7 +720,10 @@ impl TransactionLayer {
             trace!("request with CSeq method mismatch dropped");
             return;
         }
-        if req.headers.call_id().is_none() || !req.headers.contains(&HeaderName::From) || !req.headers.contains(&HeaderName::To) {
+        if req.headers.call_id().is_none()
+            || !req.headers.contains(&HeaderName::From)
+            || !req.headers.contains(&HeaderName::To)
+        {
             // RFC 3261 §8.1.1 makes them mandatory and RFC 4475 §3.3.1 asks
             // for a 400 when one can be sent: answer statelessly (no
             // transaction can be keyed without them), never an ACK.

@@ -472,10 +472,10 @@ async fn tcp_connection(
                 Ok(Some(Frame::Keepalive { len })) => {
                     let _ = buf.split_to(len);
                     // RFC 5626 §4.4.1: a double-CRLF ping gets a CRLF pong.
-                    if len >= 4 {
-                        if let Some(c) = t.conns().by_id.get(&id) {
-                            let _ = c.tx.try_send(Bytes::from_static(b"\r\n"));
-                        }
+                    if len >= 4
+                        && let Some(c) = t.conns().by_id.get(&id)
+                    {
+                        let _ = c.tx.try_send(Bytes::from_static(b"\r\n"));
                     }
                 }
                 Ok(Some(Frame::Message { len })) => {
