@@ -2,6 +2,8 @@
 //! `tandem` library, run in-process) and reports every call completed, every
 //! packet received, and a setup time and latency for each.
 
+#![allow(clippy::unwrap_used)] // test helpers: failing loudly is the point
+
 use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};

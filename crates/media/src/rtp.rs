@@ -452,7 +452,7 @@ pub enum RtcConvertError {
 }
 
 /// An owned, validated RTP packet over [`Bytes`]: header fields are read in place and
-/// [`RtpPacket::payload`] is a zero-copy slice of the same buffer.
+/// [`RtpPacket::payload_bytes`] is a zero-copy slice of the same buffer.
 #[derive(Debug, Clone)]
 pub struct RtpPacket {
     buf: Bytes,

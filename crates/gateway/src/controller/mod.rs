@@ -346,6 +346,7 @@ impl<M: MediaEngine> Controller<M> {
                 }
             }
         }
+        self.drain_layer(now);
     }
 
     fn drain_layer(&mut self, now: Instant) {
