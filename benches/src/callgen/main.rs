@@ -123,12 +123,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let udp_errors_before = procfs::UdpErrors::read();
 
     // RTP: one socket, a sender and a receiver thread.
+    // The RTP socket is bound also without media: every SDP needs a real
+    // port (the gateway refuses port 0), and nothing will be sent to it.
+    let sock = media::bind_socket(cli.rtp_bind)
+        .with_context(|| format!("binding RTP socket {}", cli.rtp_bind))?;
+    let rtp_addr = sock.local_addr()?;
     let mut rtp = None;
-    let mut rtp_addr = cli.rtp_bind;
     if media {
-        let sock = media::bind_socket(cli.rtp_bind)
-            .with_context(|| format!("binding RTP socket {}", cli.rtp_bind))?;
-        rtp_addr = sock.local_addr()?;
         let calls_at_once = if cli.baseline {
             concurrent
         } else {

@@ -69,6 +69,12 @@ fn registers_answers_challenge_refreshes_and_unregisters() {
     let now = s.now;
     s.ctl.shutdown(now);
     s.run_ms(200);
-    let last = s.ua_ref(FAR).requests(&Method::Register).last().cloned().unwrap().1;
+    let last = s
+        .ua_ref(FAR)
+        .requests(&Method::Register)
+        .last()
+        .cloned()
+        .unwrap()
+        .1;
     assert_eq!(last.headers.expires(), Some(0), "{}", s.trace());
 }

@@ -50,6 +50,7 @@ fn call_over_tcp_carries_audio_both_ways() {
         dial: "+15550100",
         media_ports: (21000, 21999),
         talk: Duration::from_secs(8),
+        ipv6: false,
     });
     e2e::assert_audio_crossed(&report);
     // Both legs really used TCP: one connection accepted from the caller,

@@ -22,6 +22,7 @@ fn example_config_carries_a_udp_call_between_baresips() {
         dial: "+15550100",
         media_ports: (20000, 20999),
         talk: Duration::from_secs(8),
+        ipv6: false,
     });
     e2e::assert_audio_crossed(&report);
     assert!(

@@ -33,6 +33,7 @@ fn linphone_calls_baresip_through_tandem() {
             rtp_ports: (45000, 45100),
             commands: vec![],
             quit_after: Duration::from_secs(30),
+            ipv6: false,
         },
     );
     let received = dir.join("linphone-received.wav");

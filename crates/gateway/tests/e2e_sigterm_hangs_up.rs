@@ -53,6 +53,7 @@ fn sigterm_sends_bye_to_both_legs_and_exits() {
             rtp_ports: (45000, 45100),
             commands: vec![],
             quit_after: Duration::from_secs(40),
+            ipv6: false,
         },
     );
     let uac = Baresip::start(
@@ -67,6 +68,7 @@ fn sigterm_sends_bye_to_both_legs_and_exits() {
             rtp_ports: (46000, 46100),
             commands: vec!["/dial sip:+15550100@127.0.0.1:5260".to_owned()],
             quit_after: Duration::from_secs(40),
+            ipv6: false,
         },
     );
     assert!(

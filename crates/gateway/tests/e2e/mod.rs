@@ -144,7 +144,12 @@ pub fn start_tandem(dir: &Path, config: &Path, sip: SocketAddr) -> Proc {
 
 /// Sends one OPTIONS over UDP and returns the status code of the answer.
 pub fn options_ping(target: SocketAddr) -> Option<u16> {
-    let sock = UdpSocket::bind("127.0.0.1:0").ok()?;
+    let bind = if target.is_ipv4() {
+        "127.0.0.1:0"
+    } else {
+        "[::1]:0"
+    };
+    let sock = UdpSocket::bind(bind).ok()?;
     sock.set_read_timeout(Some(Duration::from_millis(300)))
         .ok()?;
     let local = sock.local_addr().ok()?;
@@ -207,6 +212,8 @@ pub struct BaresipSpec<'a> {
     pub commands: Vec<String>,
     /// Quit after this long.
     pub quit_after: Duration,
+    /// Run on ::1 instead of 127.0.0.1.
+    pub ipv6: bool,
 }
 
 impl Baresip {
@@ -218,11 +225,16 @@ impl Baresip {
             Sip::Udp => "udp",
             Sip::Tcp => "tcp",
         };
+        let (host, iface) = if spec.ipv6 {
+            ("[::1]", "::1")
+        } else {
+            ("127.0.0.1", "127.0.0.1")
+        };
         let config = format!(
             "poll_method epoll\n\
-             sip_listen 127.0.0.1:{port}\n\
+             sip_listen {host}:{port}\n\
              sip_trans_def {trans}\n\
-             net_interface 127.0.0.1\n\
+             net_interface {iface}\n\
              audio_player aufile,{play}\n\
              audio_source aufile,{src}\n\
              audio_alert aufile,/dev/null\n\
@@ -253,7 +265,7 @@ impl Baresip {
             ""
         };
         let account = format!(
-            "<sip:{user}@127.0.0.1:{port};transport={trans}>;regint=0{answer};audio_codecs=PCMU/8000/1\n",
+            "<sip:{user}@{host}:{port};transport={trans}>;regint=0{answer};audio_codecs=PCMU/8000/1\n",
             user = spec.user,
             port = spec.sip_port,
         );
@@ -671,6 +683,8 @@ pub struct CallPlan<'a> {
     pub media_ports: (u16, u16),
     /// How long the caller stays in the call.
     pub talk: Duration,
+    /// Everything on ::1 instead of 127.0.0.1.
+    pub ipv6: bool,
 }
 
 /// What crossed the gateway.
@@ -714,6 +728,7 @@ pub fn baresip_call(plan: CallPlan<'_>) -> CallReport {
             rtp_ports: (45000, 45100),
             commands: vec![],
             quit_after: quit + Duration::from_secs(4),
+            ipv6: plan.ipv6,
         },
     );
     let trans = match plan.uac_transport {
@@ -735,6 +750,7 @@ pub fn baresip_call(plan: CallPlan<'_>) -> CallReport {
                 plan.dial, plan.tandem_sip
             )],
             quit_after: plan.talk,
+            ipv6: plan.ipv6,
         },
     );
     // The caller quits after `talk`, hanging up (BYE) on its way out.
