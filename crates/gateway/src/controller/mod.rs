@@ -125,6 +125,10 @@ pub struct Controller<M: MediaEngine> {
     by_dialog: HashMap<DialogId, (CallNo, crate::media::Side)>,
     registrations: Vec<(String, Registration)>,
     out: VecDeque<(Bytes, Peer)>,
+    /// A call is out of `calls` while `with_call` works on it.
+    in_call: bool,
+    /// Layer events that arrived meanwhile.
+    deferred: VecDeque<TuEvent>,
     draining: bool,
     stats: Stats,
 }
@@ -172,6 +176,8 @@ impl<M: MediaEngine> Controller<M> {
             by_dialog: HashMap::new(),
             registrations: Vec::new(),
             out: VecDeque::new(),
+            in_call: false,
+            deferred: VecDeque::new(),
             draining: false,
             stats: Stats::default(),
         };
@@ -353,6 +359,9 @@ impl<M: MediaEngine> Controller<M> {
         while let Some(out) = self.layer.poll_output() {
             match out {
                 LayerOutput::Transmit { bytes, dest } => self.out.push_back((bytes, dest)),
+                // While a call is being worked on it is out of the map: hold
+                // its events until it is back (see `with_call`).
+                LayerOutput::Event(ev) if self.in_call => self.deferred.push_back(ev),
                 LayerOutput::Event(ev) => self.handle_event(now, ev),
             }
         }
@@ -485,7 +494,10 @@ impl<M: MediaEngine> Controller<M> {
                 }
                 let no = self.next_call;
                 self.next_call = CallNo(no.0 + 1);
-                match Call::start(self, now, no, key.clone(), req, source) {
+                let nested = std::mem::replace(&mut self.in_call, true);
+                let started = Call::start(self, now, no, key.clone(), req, source);
+                self.in_call = nested;
+                match started {
                     Ok(call) => {
                         self.stats.calls_started += 1;
                         self.by_server_tx.insert(key, no);
@@ -493,6 +505,11 @@ impl<M: MediaEngine> Controller<M> {
                     }
                     Err(()) => {
                         self.stats.rejected += 1;
+                    }
+                }
+                if !self.in_call {
+                    while let Some(ev) = self.deferred.pop_front() {
+                        self.handle_event(now, ev);
                     }
                 }
             }
@@ -515,10 +532,12 @@ impl<M: MediaEngine> Controller<M> {
         let Some(mut call) = self.calls.remove(&no) else {
             return;
         };
+        let nested = std::mem::replace(&mut self.in_call, true);
         {
             let _span = call.span().clone().entered();
             f(self, &mut call, now);
         }
+        self.in_call = nested;
         if call.is_over() {
             self.forget_call(&call);
             self.stats.calls_ended += 1;
@@ -526,6 +545,11 @@ impl<M: MediaEngine> Controller<M> {
             info!(outcome = %call.outcome(), "call ended");
         } else {
             self.calls.insert(no, call);
+        }
+        if !self.in_call {
+            while let Some(ev) = self.deferred.pop_front() {
+                self.handle_event(now, ev);
+            }
         }
     }
 
