@@ -147,6 +147,8 @@ pub struct MediaSettings {
     pub port_max: u16,
     /// A call with no media for this long is ended (`None`: never).
     pub timeout: Option<Duration>,
+    /// Threads relaying media (each a single-threaded runtime).
+    pub threads: usize,
 }
 
 /// Log settings.
@@ -301,6 +303,8 @@ struct RawMedia {
     port_max: Spanned<u16>,
     #[serde(default = "default_media_timeout")]
     timeout_secs: u64,
+    #[serde(default)]
+    threads: Option<Spanned<usize>>,
 }
 
 impl Default for RawMedia {
@@ -311,6 +315,7 @@ impl Default for RawMedia {
             port_min: default_port_min(),
             port_max: default_port_max(),
             timeout_secs: default_media_timeout(),
+            threads: None,
         }
     }
 }
@@ -680,12 +685,26 @@ fn check_media(ctx: &Ctx<'_>, raw: RawMedia) -> Result<MediaSettings, ConfigErro
             "port_max must leave room for at least two port pairs above port_min",
         ));
     }
+    let threads = match raw.threads {
+        Some(t) => {
+            let n = *t.get_ref();
+            if !(1..=256).contains(&n) {
+                return Err(ctx.err(t.span(), "media.threads must be between 1 and 256"));
+            }
+            n
+        }
+        // Leave a core to signalling when there is more than one.
+        None => {
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+        }
+    };
     Ok(MediaSettings {
         address,
         advertised_address,
         port_min: min,
         port_max: max,
         timeout: (raw.timeout_secs > 0).then(|| Duration::from_secs(raw.timeout_secs)),
+        threads,
     })
 }
 

@@ -14,13 +14,45 @@ use tracing::debug;
 use crate::config::MediaSettings;
 use crate::media::{MediaEngine, MediaError, MediaSession, RemoteMedia, Side};
 
-/// Opens relay sessions.
+/// Opens relay sessions, each on one of the media threads (round robin).
 #[derive(Debug)]
 pub struct RelayEngine {
     ports: Arc<PortAllocator>,
     advertised: Option<IpAddr>,
     config: RelayConfig,
     timeouts: mpsc::UnboundedSender<u64>,
+    runtimes: Vec<MediaThread>,
+    next: usize,
+}
+
+/// A thread running a single-threaded tokio runtime for relay sessions.
+/// One thread owning many sockets gets many readiness events per
+/// `epoll_wait` under load, instead of two worker threads parking and
+/// waking for every packet (measured in docs/benchmarks.md).
+#[derive(Debug)]
+struct MediaThread {
+    handle: tokio::runtime::Handle,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl MediaThread {
+    fn start(index: usize) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("tandem-media-{index}"))
+            .spawn(move || {
+                // Runs until the engine (and so `stop`) is dropped.
+                let _ = runtime.block_on(stopped);
+            })?;
+        Ok(Self {
+            handle,
+            _stop: stop,
+        })
+    }
 }
 
 impl RelayEngine {
@@ -35,11 +67,17 @@ impl RelayEngine {
             media_timeout: settings.timeout,
             ..RelayConfig::default()
         };
+        let threads = settings.threads.max(1);
+        let runtimes = (0..threads)
+            .map(MediaThread::start)
+            .collect::<std::io::Result<Vec<_>>>()?;
         Ok(Self {
             ports: Arc::new(ports),
             advertised: settings.advertised_address,
             config,
             timeouts,
+            runtimes,
+            next: 0,
         })
     }
 }
@@ -61,7 +99,10 @@ impl MediaEngine for RelayEngine {
         };
         let a = self.ports.allocate().map_err(alloc)?;
         let b = self.ports.allocate().map_err(alloc)?;
-        let handle = RelaySession::spawn(
+        let runtime = &self.runtimes[self.next % self.runtimes.len()].handle;
+        self.next = self.next.wrapping_add(1);
+        let handle = RelaySession::spawn_on(
+            runtime,
             self.config,
             LegSetup {
                 ports: a,

@@ -397,6 +397,21 @@ impl RelaySession {
         Ok(handle)
     }
 
+    /// Builds a session whose sockets belong to `runtime` and spawns it
+    /// there: the daemon runs media on runtimes of its own (one thread
+    /// each), apart from signalling.
+    pub fn spawn_on(
+        runtime: &tokio::runtime::Handle,
+        config: RelayConfig,
+        a: LegSetup,
+        b: LegSetup,
+    ) -> Result<RelayHandle, StartError> {
+        let _in_runtime = runtime.enter();
+        let (session, handle) = RelaySession::new(config, a, b)?;
+        runtime.spawn(session);
+        Ok(handle)
+    }
+
     /// Closes the sockets, returns the ports and publishes the end reason.
     fn finish(&mut self, reason: EndReason) -> EndReason {
         self.io = None;
