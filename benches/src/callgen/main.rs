@@ -18,6 +18,7 @@
 mod media;
 mod procfs;
 mod report;
+mod rxstamp;
 mod sip;
 mod stats;
 
@@ -71,6 +72,10 @@ struct Cli {
     /// Milliseconds between stopping a call's media and its BYE.
     #[arg(long, default_value_t = 200)]
     drain_ms: u64,
+    /// The RTP sender's tick in microseconds (a divisor of 20,000): each
+    /// tick sends the packets of 1/(20,000/tick) of the streams.
+    #[arg(long, default_value_t = 250)]
+    tick_us: u32,
     /// Signalling only: no RTP (the setup benchmark).
     #[arg(long)]
     no_media: bool,
@@ -87,6 +92,10 @@ struct Cli {
     /// No progress lines on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Stop after this many seconds, counting calls still in progress as
+    /// failed (default: the launch time plus the hold time plus 60 s).
+    #[arg(long)]
+    max_run_s: Option<f64>,
     /// Exit 1 when more calls than this failed.
     #[arg(long, default_value_t = 0)]
     max_failed: u64,
@@ -119,7 +128,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let concurrent = cli.concurrent.unwrap_or(cli.calls).max(1);
     let media = !cli.no_media;
-    let epoch = Instant::now();
     let udp_errors_before = procfs::UdpErrors::read();
 
     // RTP: one socket, a sender and a receiver thread.
@@ -136,9 +144,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             concurrent.min(cli.calls.max(1))
         };
         let slots = 2 * calls_at_once as usize + 16;
-        let streams = Streams::new(slots, epoch);
+        let streams = Streams::new(slots);
         let rx = media::spawn_receiver(sock.try_clone()?, streams.clone())?;
-        let tx = media::spawn_sender(sock, streams.clone())?;
+        let tx = media::spawn_sender(sock, streams.clone(), cli.tick_us)?;
         rtp = Some((streams, tx, rx));
     }
 
@@ -205,6 +213,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rtp_addr,
             gateway: cli.gateway_pid.map(procfs::Proc::Pid),
             progress: !cli.quiet,
+            max_run: Duration::from_secs_f64(cli.max_run_s.unwrap_or_else(|| {
+                f64::from(cli.calls) / cli.rate
+                    + cli.duration
+                    + cli.answer_delay_ms as f64 / 1000.0
+                    + 60.0
+            })),
         };
         let streams = rtp.as_ref().map(|(s, _, _)| s.clone());
         let results = runtime.block_on(async {

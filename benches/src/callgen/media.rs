@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::rxstamp::{self, realtime_ns};
 use super::stats::{Arrival, Histogram, SeqWindow};
 
 /// RTP header length without CSRCs or extensions.
@@ -29,8 +30,8 @@ pub const PCMU_PAYLOAD_LEN: usize = 160;
 pub const PACKET_LEN: usize = RTP_HEADER_LEN + PCMU_PAYLOAD_LEN;
 /// Length of [`PayloadHeader`] on the wire.
 pub const PAYLOAD_HEADER_LEN: usize = 20;
-/// Packet time.
-pub const PTIME_MS: u64 = 20;
+/// Packet time in microseconds.
+pub const PTIME_US: u32 = 20_000;
 
 /// `stream_id` of a free slot.
 const FREE: u32 = u32::MAX;
@@ -38,8 +39,9 @@ const FREE: u32 = u32::MAX;
 /// What callgen writes at the start of every RTP payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayloadHeader {
-    /// Send time in nanoseconds since the run's epoch (one monotonic clock
-    /// shared by sender and receiver).
+    /// Send time in nanoseconds since the Unix epoch on the realtime clock,
+    /// the clock of the kernel's receive timestamps (same machine, so the
+    /// sender's and the receiver's clocks are the same one).
     pub sent_ns: u64,
     /// The stream (also the RTP SSRC).
     pub stream_id: u32,
@@ -149,7 +151,6 @@ pub struct StreamResult {
 #[derive(Debug)]
 pub struct Streams {
     slots: Box<[Slot]>,
-    epoch: Instant,
     phase: AtomicU8,
     stop: AtomicBool,
     /// Packets that matched no live stream (late after the stream ended,
@@ -164,8 +165,8 @@ pub struct Streams {
 }
 
 impl Streams {
-    /// A table of `n` free slots, timing from `epoch`.
-    pub fn new(n: usize, epoch: Instant) -> Arc<Self> {
+    /// A table of `n` free slots.
+    pub fn new(n: usize) -> Arc<Self> {
         let slots: Box<[Slot]> = (0..n)
             .map(|_| Slot {
                 stream_id: AtomicU32::new(FREE),
@@ -174,7 +175,6 @@ impl Streams {
             .collect();
         Arc::new(Self {
             slots,
-            epoch,
             phase: AtomicU8::new(Phase::Ramp as u8),
             stop: AtomicBool::new(false),
             stray: AtomicU64::new(0),
@@ -249,11 +249,6 @@ impl Streams {
         self.stop.store(true, Ordering::Release);
     }
 
-    /// Nanoseconds since the epoch.
-    fn now_ns(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
-
     /// Packets sent and received so far over all live slots (for progress).
     pub fn live_counts(&self) -> (u64, u64) {
         self.slots.iter().fold((0, 0), |(s, r), slot| {
@@ -296,16 +291,30 @@ pub fn bind_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
     Ok(sock.into())
 }
 
-/// Sends every live stream's packet when due: the period is cut in 1 ms
-/// ticks and slot `i` sends on ticks `i mod 20`, so a thousand streams are
-/// spread evenly instead of bursting. One `sendto` per packet, with the send
-/// time written just before it (batching with sendmmsg saved about a tenth
-/// of callgen's CPU but stamped packets up to a few hundred microseconds
-/// before they left). Runs until [`Streams::shut_down`].
-pub fn spawn_sender(sock: UdpSocket, streams: Arc<Streams>) -> io::Result<JoinHandle<()>> {
+/// Sends every live stream's packet when due: the 20 ms period is cut in
+/// ticks of `tick_us` (a divisor of 20,000) and slot `i` sends on the ticks
+/// where `tick mod (20,000 / tick_us) == i mod (20,000 / tick_us)`, so a
+/// thousand streams are spread over the period instead of bursting (a
+/// 100-packet burst every millisecond would queue up in the gateway and
+/// show as latency that a real trunk's independent streams do not cause).
+/// One `sendto` per packet, with the send time written just before it
+/// (batching with sendmmsg saved about a tenth of callgen's CPU but stamped
+/// packets up to a few hundred microseconds before they left). Runs until
+/// [`Streams::shut_down`].
+pub fn spawn_sender(
+    sock: UdpSocket,
+    streams: Arc<Streams>,
+    tick_us: u32,
+) -> io::Result<JoinHandle<()>> {
+    if tick_us == 0 || !PTIME_US.is_multiple_of(tick_us) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the sender tick must divide 20,000 us",
+        ));
+    }
     std::thread::Builder::new()
         .name("callgen-rtp-tx".to_owned())
-        .spawn(move || sender_loop(&sock, &streams))
+        .spawn(move || sender_loop(&sock, &streams, tick_us))
 }
 
 fn count_sent(streams: &Streams, slot: u32) {
@@ -316,15 +325,17 @@ fn count_sent(streams: &Streams, slot: u32) {
     }
 }
 
-fn sender_loop(sock: &UdpSocket, streams: &Streams) {
+fn sender_loop(sock: &UdpSocket, streams: &Streams, tick_us: u32) {
+    let phases = (PTIME_US / tick_us) as usize;
+    let tick_len = Duration::from_micros(u64::from(tick_us));
     let n = streams.len();
     // Per slot, owned by this thread: (stream id, next packet number).
     let mut local: Vec<(u32, u32)> = vec![(FREE, 0); n];
     let mut buf = [0u8; PACKET_LEN];
     let start = Instant::now();
     let mut tick: u64 = 0;
+    let mut due = start;
     while !streams.stop.load(Ordering::Acquire) {
-        let due = start + Duration::from_millis(tick);
         let now = Instant::now();
         if due > now {
             std::thread::sleep(due - now);
@@ -338,8 +349,8 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams) {
                 .sender_max_lag_ns
                 .fetch_max(lag_ns, Ordering::Relaxed);
         }
-        let phase = (tick % PTIME_MS) as usize;
-        for i in (phase..n).step_by(PTIME_MS as usize) {
+        let phase = (tick % phases as u64) as usize;
+        for i in (phase..n).step_by(phases) {
             let slot = &streams.slots[i];
             let Some(dest) = unpack(slot.dest.load(Ordering::Acquire)) else {
                 continue;
@@ -353,7 +364,7 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams) {
                 *state = (id, 0);
             }
             let header = PayloadHeader {
-                sent_ns: streams.now_ns(),
+                sent_ns: realtime_ns(),
                 stream_id: id,
                 slot: i as u32,
                 seq: state.1,
@@ -367,28 +378,41 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams) {
                 }
             }
         }
-        tick += 1;
+        tick = tick.wrapping_add(1);
+        due += tick_len;
     }
 }
 
 /// What the receiver measured.
 #[derive(Debug, Clone, Default)]
 pub struct ReceiverReport {
-    /// One-way latency of every packet of a live stream, in ns.
+    /// One-way latency of every packet of a live stream, in ns, to its
+    /// arrival at callgen's socket (kernel timestamp; when the kernel gave
+    /// none, to when callgen read it).
     pub latency: Histogram,
     /// The same, only while every call was up.
     pub latency_steady: Histogram,
+    /// One-way latency to when callgen's receiver thread read the packet
+    /// (includes the receiver's own wait for a core).
+    pub latency_read: Histogram,
+    /// The same, only while every call was up.
+    pub latency_read_steady: Histogram,
+    /// Packets that carried a kernel timestamp.
+    pub kernel_stamped: u64,
     /// Datagrams received (ours or not).
     pub datagrams: u64,
 }
 
 /// Receives every RTP packet, matches it to its stream and records its
-/// latency. Runs until [`Streams::shut_down`]; returns its histograms.
+/// latency, with the kernel's receive timestamps where the platform gives
+/// them. Runs until [`Streams::shut_down`]; returns its histograms.
 pub fn spawn_receiver(
     sock: UdpSocket,
     streams: Arc<Streams>,
 ) -> io::Result<JoinHandle<ReceiverReport>> {
     sock.set_read_timeout(Some(Duration::from_millis(50)))?;
+    // Without stamps the read time stands in (reported as such).
+    let _ = rxstamp::enable(&sock);
     std::thread::Builder::new()
         .name("callgen-rtp-rx".to_owned())
         .spawn(move || {
@@ -401,11 +425,11 @@ pub fn spawn_receiver(
             while !streams.stop.load(Ordering::Acquire) {
                 // Errors: the read timeout (to look at the stop flag), or
                 // an ICMP error from an earlier send.
-                let Ok((len, _)) = sock.recv_from(&mut buf) else {
+                let Ok((len, arrived)) = rxstamp::recv(&sock, &mut buf) else {
                     continue;
                 };
-                let now_ns = streams.now_ns();
-                rx.on_datagram(&buf[..len], now_ns);
+                let read = realtime_ns();
+                rx.on_datagram(&buf[..len], arrived, read);
             }
             rx.report
         })
@@ -418,7 +442,7 @@ struct Receiver<'a> {
 }
 
 impl Receiver<'_> {
-    fn on_datagram(&mut self, data: &[u8], now_ns: u64) {
+    fn on_datagram(&mut self, data: &[u8], arrived_ns: Option<u64>, read_ns: u64) {
         let streams = self.streams;
         self.report.datagrams += 1;
         let Some(h) = PayloadHeader::read_packet(data) else {
@@ -450,10 +474,17 @@ impl Receiver<'_> {
                 return;
             }
         }
-        let latency = now_ns.saturating_sub(h.sent_ns);
-        self.report.latency.record(latency);
+        if arrived_ns.is_some() {
+            self.report.kernel_stamped += 1;
+        }
+        let arrival = arrived_ns.unwrap_or(read_ns).saturating_sub(h.sent_ns);
+        let read = read_ns.saturating_sub(h.sent_ns);
+        let r = &mut self.report;
+        r.latency.record(arrival);
+        r.latency_read.record(read);
         if streams.phase.load(Ordering::Relaxed) == Phase::Steady as u8 {
-            self.report.latency_steady.record(latency);
+            r.latency_steady.record(arrival);
+            r.latency_read_steady.record(read);
         }
     }
 }
@@ -518,12 +549,11 @@ mod tests {
 
     #[test]
     fn loopback_streams_are_counted_and_timed() {
-        let epoch = Instant::now();
-        let streams = Streams::new(4, epoch);
+        let streams = Streams::new(4);
         let sock = bind_socket("127.0.0.1:0".parse().unwrap()).unwrap();
         let me = sock.local_addr().unwrap();
         let rx = spawn_receiver(sock.try_clone().unwrap(), streams.clone()).unwrap();
-        let tx = spawn_sender(sock, streams.clone()).unwrap();
+        let tx = spawn_sender(sock, streams.clone(), 1000).unwrap();
         streams.claim(0, 1000);
         streams.claim(1, 1001);
         assert!(streams.start(0, me));
@@ -545,6 +575,10 @@ mod tests {
             assert_eq!(r.duplicates, 0);
         }
         assert_eq!(report.latency.count(), a.received + b.received);
+        assert_eq!(report.latency_read.count(), a.received + b.received);
+        assert_eq!(report.kernel_stamped, a.received + b.received);
+        // Arrival at the socket comes before the read.
+        assert!(report.latency.mean() <= report.latency_read.mean());
         assert!(report.latency.max() < 1_000_000_000);
         assert_eq!(streams.stray(), 0);
     }

@@ -350,8 +350,14 @@ impl Summary {
                 "host_udp_sndbuf_errors",
                 self.udp_errors.map(|e| e.sndbuf as f64),
             )
+            .int("kernel_stamped", self.rx.kernel_stamped)
             .obj("latency_us", latency_obj(&self.rx.latency))
-            .obj("latency_steady_us", latency_obj(&self.rx.latency_steady));
+            .obj("latency_steady_us", latency_obj(&self.rx.latency_steady))
+            .obj("latency_read_us", latency_obj(&self.rx.latency_read))
+            .obj(
+                "latency_read_steady_us",
+                latency_obj(&self.rx.latency_read_steady),
+            );
         root.obj("media", media).to_string()
     }
 
@@ -457,13 +463,29 @@ impl Summary {
                     e.rcvbuf, e.sndbuf
                 );
             }
+            let to = if self.rx.kernel_stamped > 0 {
+                "arrival at callgen's socket (kernel timestamp)"
+            } else {
+                "read by callgen (no kernel timestamps)"
+            };
+            let via = if self.sip.is_some() {
+                "gateway -> "
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "latency    one way, send -> {via}{to}; 'read' = when callgen's thread read it"
+            );
             for (name, h) in [
                 ("all", &self.rx.latency),
                 ("steady", &self.rx.latency_steady),
+                ("read", &self.rx.latency_read),
+                ("read-st", &self.rx.latency_read_steady),
             ] {
                 let _ = writeln!(
                     o,
-                    "latency us {name:<6} p50 {:.1}  p90 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  (n={})",
+                    "latency us {name:<7} p50 {:.1}  p90 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  (n={})",
                     us(h.quantile(0.5)),
                     us(h.quantile(0.9)),
                     us(h.quantile(0.99)),

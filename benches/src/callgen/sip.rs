@@ -62,6 +62,9 @@ pub struct RunConfig {
     pub gateway: Option<Proc>,
     /// Print progress lines to stderr.
     pub progress: bool,
+    /// Give up on the calls still in progress this long after the start
+    /// (they count as failed, "unfinished").
+    pub max_run: Duration,
 }
 
 /// A CPU/memory snapshot of the gateway and of callgen.
@@ -223,6 +226,7 @@ struct Engine {
     free_slots: Vec<u32>,
     next_stream: u32,
     last_progress: Instant,
+    aborted: bool,
     results: SipResults,
 }
 
@@ -287,6 +291,7 @@ impl Engine {
             free_slots,
             next_stream: 1,
             last_progress: now,
+            aborted: false,
             results: SipResults::default(),
         }
     }
@@ -308,7 +313,21 @@ impl Engine {
     }
 
     fn done(&self) -> bool {
-        self.launched >= self.cfg.calls && self.calls.is_empty()
+        (self.launched >= self.cfg.calls || self.aborted) && self.calls.is_empty()
+    }
+
+    /// Out of time: no more calls; those in progress fail as "unfinished".
+    fn abort(&mut self) {
+        self.aborted = true;
+        let left: Vec<u32> = self.calls.keys().copied().collect();
+        for idx in left {
+            if let Some(slot) = self.calls.get(&idx).and_then(|c| c.slot)
+                && let Some(s) = &self.streams
+            {
+                s.stop_sending(slot);
+            }
+            self.call_done(idx, Some("unfinished".to_owned()));
+        }
     }
 
     fn new_tag(&mut self) -> String {
@@ -387,7 +406,7 @@ impl Engine {
     // ----- caller side ------------------------------------------------------
 
     fn launch(&mut self, now: Instant) {
-        if self.launched >= self.cfg.calls {
+        if self.launched >= self.cfg.calls || self.aborted {
             return;
         }
         if self.in_flight >= self.cfg.concurrent {
@@ -1001,6 +1020,7 @@ pub async fn run(
     e.schedule(now, Action::Launch);
     e.schedule(now, Action::Tick);
 
+    let give_up = now + e.cfg.max_run;
     let mut buf_a = vec![0u8; 65_536];
     let mut buf_b = vec![0u8; 65_536];
     loop {
@@ -1015,9 +1035,15 @@ pub async fn run(
         if e.done() {
             break;
         }
-        let deadline = e
-            .next_deadline()
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+        if Instant::now() >= give_up {
+            eprintln!(
+                "callgen: --max-run-s passed with {} calls in progress; counting them as failed",
+                e.calls.len()
+            );
+            e.abort();
+            continue;
+        }
+        let deadline = e.next_deadline().map_or(give_up, |d| d.min(give_up));
         tokio::select! {
             r = uac_sock.recv_from(&mut buf_a) => {
                 if let Ok((n, from)) = r {
