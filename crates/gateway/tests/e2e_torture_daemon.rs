@@ -11,6 +11,9 @@ use std::time::Duration;
 use tandem_sip::message::Message;
 use tandem_sip::transaction::TransactionKey;
 
+/// A message to send: its name, its bytes, the answers allowed.
+type Case = (String, Vec<u8>, Option<&'static [u16]>);
+
 /// (file, expected status; `None` = no answer expected)
 const EXPECT: &[(&str, Option<&[u16]>)] = &[
     // §3.1.1 valid: parsed and handled. Requests for URIs we do not serve
@@ -125,7 +128,7 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
     let mut keys = HashSet::new();
     let mut pass = 0;
     let mut failures = Vec::new();
-    let mut cases: Vec<(String, Vec<u8>, Option<&[u16]>)> = EXPECT
+    let mut cases: Vec<Case> = EXPECT
         .iter()
         .map(|(name, expect)| ((*name).to_owned(), wire_bytes(name), *expect))
         .collect();
@@ -148,19 +151,18 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
         // be sent alone): a message with the key of an earlier server
         // transaction is a retransmission to any RFC 3261 stack. Give such
         // a message a fresh daemon so each is judged on its own.
-        if let Ok(Message::Request(r)) = Message::parse(bytes) {
-            if let Some(k) = TransactionKey::for_request(&r) {
-                if !keys.insert(k.to_string()) {
-                    assert!(
-                        tandem
-                            .terminate(Duration::from_secs(10))
-                            .is_some_and(|s| s.success())
-                    );
-                    tandem = e2e::start_tandem(&dir, &config, target);
-                    keys.clear();
-                    keys.insert(k.to_string());
-                }
-            }
+        if let Ok(Message::Request(r)) = Message::parse(bytes)
+            && let Some(k) = TransactionKey::for_request(&r)
+            && !keys.insert(k.to_string())
+        {
+            assert!(
+                tandem
+                    .terminate(Duration::from_secs(10))
+                    .is_some_and(|s| s.success())
+            );
+            tandem = e2e::start_tandem(&dir, &config, target);
+            keys.clear();
+            keys.insert(k.to_string());
         }
         let got = exchange(target, bytes, expect.is_some());
         let ok = match expect {
@@ -196,11 +198,11 @@ fn daemon_answers_every_torture_message_as_the_rfcs_ask() {
 /// Sends one message from a fresh socket and returns the first final
 /// status code that comes back (provisional ones are skipped).
 fn exchange(target: SocketAddr, bytes: &[u8], answer_expected: bool) -> Option<u16> {
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a test socket");
     let wait = if answer_expected { 2000 } else { 700 };
     sock.set_read_timeout(Some(Duration::from_millis(wait)))
-        .unwrap();
-    sock.send_to(bytes, target).unwrap();
+        .expect("set a read timeout");
+    sock.send_to(bytes, target).expect("send to the daemon");
     let mut buf = [0u8; 65536];
     while let Ok((n, _)) = sock.recv_from(&mut buf) {
         let code = e2e::status_of(&buf[..n]);

@@ -1305,24 +1305,56 @@ impl<S: MediaSession> Call<S> {
             .push_value(HeaderName::ContentType, "application/sdp");
         invite.body = reoffer.to_bytes();
         debug!(from = %side, direction = %direction, "re-INVITE relayed");
-        match ctl.layer.send_request(now, invite, dest) {
+        self.send_relay(
+            ctl,
+            now,
+            side,
+            key,
+            req,
+            invite,
+            dest,
+            Some((reoffer, offer)),
+        );
+    }
+
+    /// Sends `out` (built from `req`) on the other leg and remembers the
+    /// pair, so the other leg's answer goes back to `req`'s transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn send_relay<M: MediaEngine<Session = S>>(
+        &mut self,
+        ctl: &mut Controller<M>,
+        now: Instant,
+        side: Side,
+        key: TransactionKey,
+        req: Request,
+        out: Request,
+        dest: Peer,
+        offers: Option<(Sdp, Sdp)>,
+    ) {
+        let purpose = if out.method == Method::Invite {
+            Purpose::ReInvite
+        } else {
+            Purpose::Relay
+        };
+        match ctl.layer.send_request(now, out, dest) {
             Ok(ck) => {
                 ctl.by_client_tx
-                    .insert(ck.clone(), (self.no, other, Purpose::ReInvite));
-                // So that a CANCEL of this re-INVITE finds the call.
+                    .insert(ck.clone(), (self.no, side.other(), purpose));
+                // So that a CANCEL of a relayed re-INVITE finds the call.
                 ctl.by_server_tx.insert(key.clone(), self.no);
+                let (offer_sent, offer_received) = offers.unzip();
                 self.relays.push(Relay {
                     deadline: now + ctl.config.sip.t1 * 64,
                     from: side,
                     server_key: key,
                     request: req,
                     client_key: Some(ck),
-                    offer_sent: Some(reoffer),
-                    offer_received: Some(offer),
+                    offer_sent,
+                    offer_received,
                 });
             }
             Err(e) => {
-                warn!(error = %e, "cannot relay re-INVITE");
+                warn!(error = %e, method = %req.method, "cannot relay request");
                 ctl.respond(now, &key, &req, 500, None);
             }
         }
@@ -1368,23 +1400,7 @@ impl<S: MediaSession> Call<S> {
             }
         }
         out.body = req.body.clone();
-        match ctl.layer.send_request(now, out, dest) {
-            Ok(ck) => {
-                ctl.by_client_tx
-                    .insert(ck.clone(), (self.no, other, Purpose::Relay));
-                self.relays.push(Relay {
-                    deadline: now + ctl.config.sip.t1 * 64,
-                    from: side,
-                    server_key: key,
-                    request: req,
-                    client_key: Some(ck),
-                    offer_sent: None,
-                    offer_received: None,
-                });
-            }
-            Err(_) => ctl.respond(now, &key, &req, 500, None),
-        }
-        ctl.drain_layer(now);
+        self.send_relay(ctl, now, side, key, req, out, dest, None);
     }
 
     fn handle_relay_response<M: MediaEngine<Session = S>>(
