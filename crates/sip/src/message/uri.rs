@@ -273,10 +273,12 @@ fn is_hostname(s: &str) -> bool {
         let (Some(first), Some(end)) = (b.first(), b.last()) else {
             return false;
         };
-        if !first.is_ascii_alphanumeric()
-            || !end.is_ascii_alphanumeric()
-            || !b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-        {
+        // `_` is outside the RFC 3261 grammar but common in deployed host
+        // names (internal hosts, SRV-style labels): accepted, so a trunk
+        // whose hosts use it is not refused with 400.
+        let inner = |c: &u8| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_';
+        let edge = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+        if !edge(first) || !edge(end) || !b.iter().all(inner) {
             return false;
         }
         last = label;
@@ -758,6 +760,11 @@ mod tests {
             sip("sip:a-b.example.com.").host,
             Host::Domain("a-b.example.com.".into())
         );
+        // Outside the RFC grammar but deployed: accepted.
+        assert_eq!(
+            sip("sip:sbc_1.carrier.example").host,
+            Host::Domain("sbc_1.carrier.example".into())
+        );
         for bad in [
             "sip:",
             "sip:-a.com",
@@ -765,7 +772,6 @@ mod tests {
             "sip:a..com",
             "sip:1.2.3",
             "sip:256.1.1.1",
-            "sip:a_b.com",
             "sip:host:",
             "sip:host:65536",
             "sip:host:12a",
