@@ -583,16 +583,21 @@ impl Capture {
         if let Some(err) = c.child.stderr.take() {
             let mut reader = BufReader::new(err);
             let mut line = String::new();
+            let mut seen = String::new();
+            let mut capturing = false;
             let until = Instant::now() + Duration::from_secs(10);
             while Instant::now() < until {
                 line.clear();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 {
                     break;
                 }
+                seen.push_str(&line);
                 if line.contains("Capturing on") {
+                    capturing = true;
                     break;
                 }
             }
+            assert!(capturing, "tshark did not start capturing:\n{seen}");
             std::thread::spawn(move || {
                 let mut sink = Vec::new();
                 let _ = reader.read_to_end(&mut sink);
