@@ -71,22 +71,19 @@ pub fn registration_for(trunk: &Trunk, local: &LocalAddrs, now: Instant) -> Opti
     let me = local.for_dest(peer.transport, peer.addr)?;
     let registrar = sip_uri(
         None,
-        &reg.registrar.ip().to_string(),
+        Host::from(reg.registrar.ip()),
         Some(reg.registrar.port()),
         peer.transport,
     );
-    let aor = Uri::Sip(SipUri {
-        secure: false,
-        user: Some(reg.user.clone()),
-        password: None,
-        host: host_of(&reg.domain),
-        port: None,
-        params: Params::default(),
-        headers: Vec::new(),
-    });
+    let aor = sip_uri(
+        Some(&reg.user),
+        host_of(&reg.domain),
+        None,
+        TransportKind::Udp,
+    );
     let contact = sip_uri(
         Some(&reg.user),
-        &me.ip().to_string(),
+        Host::from(me.ip()),
         Some(me.port()),
         peer.transport,
     );
@@ -98,15 +95,13 @@ pub fn registration_for(trunk: &Trunk, local: &LocalAddrs, now: Instant) -> Opti
     Some(Registration::new(config, now))
 }
 
+/// A host as written in configuration (`198.51.100.7`, `[::1]`, a name).
 fn host_of(s: &str) -> Host {
-    let t = s.trim_start_matches('[').trim_end_matches(']');
-    match t.parse::<std::net::IpAddr>() {
-        Ok(ip) => Host::from(ip),
-        Err(_) => Host::Domain(s.to_owned()),
-    }
+    s.parse().unwrap_or_else(|_| Host::Domain(s.to_owned()))
 }
 
-fn sip_uri(user: Option<&str>, host: &str, port: Option<u16>, transport: TransportKind) -> Uri {
+/// `sip:[user@]host[:port]`, with `;transport=tcp` for TCP.
+fn sip_uri(user: Option<&str>, host: Host, port: Option<u16>, transport: TransportKind) -> Uri {
     let mut params = Params::default();
     if transport == TransportKind::Tcp {
         params.set("transport", Some("tcp"));
@@ -115,7 +110,7 @@ fn sip_uri(user: Option<&str>, host: &str, port: Option<u16>, transport: Transpo
         secure: false,
         user: user.map(str::to_owned),
         password: None,
-        host: host_of(host),
+        host,
         port,
         params,
         headers: Vec::new(),
@@ -374,7 +369,7 @@ impl<S: MediaSession> Call<S> {
             .unwrap_or_else(|| "anonymous".to_owned());
         let b_uri = sip_uri(
             Some(to.as_str()),
-            &trunk_b.host,
+            host_of(&trunk_b.host),
             Some(b_addr.port()),
             b_peer.transport,
         );
@@ -382,7 +377,7 @@ impl<S: MediaSession> Call<S> {
             display_name: caller.and_then(|c| c.display_name),
             uri: sip_uri(
                 Some(&caller_user),
-                &b_local.ip().to_string(),
+                Host::from(b_local.ip()),
                 None,
                 TransportKind::Udp,
             ),
@@ -393,7 +388,7 @@ impl<S: MediaSession> Call<S> {
             display_name: None,
             uri: sip_uri(
                 Some(to.as_str()),
-                &trunk_b.host,
+                host_of(&trunk_b.host),
                 Some(b_addr.port()),
                 TransportKind::Udp,
             ),
@@ -1553,7 +1548,7 @@ fn contact(local: SocketAddr, transport: TransportKind) -> NameAddr {
         display_name: None,
         uri: sip_uri(
             Some("tandem"),
-            &local.ip().to_string(),
+            Host::from(local.ip()),
             Some(local.port()),
             transport,
         ),

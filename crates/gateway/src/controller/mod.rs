@@ -89,11 +89,6 @@ enum Purpose {
     Register(usize),
 }
 
-enum EvKind {
-    Timeout,
-    Other,
-}
-
 /// Counters for tests and metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -368,11 +363,7 @@ impl<M: MediaEngine> Controller<M> {
     }
 
     fn handle_event(&mut self, now: Instant, ev: TuEvent) {
-        let ev_kind = if matches!(ev, TuEvent::Timeout { .. }) {
-            EvKind::Timeout
-        } else {
-            EvKind::Other
-        };
+        let timeout = matches!(ev, TuEvent::Timeout { .. });
         match ev {
             TuEvent::Request {
                 key,
@@ -428,7 +419,6 @@ impl<M: MediaEngine> Controller<M> {
                 }
             }
             TuEvent::Timeout { key } | TuEvent::TransportError { key } => {
-                let timeout = matches!(ev_kind, EvKind::Timeout);
                 if let Some((no, side, purpose)) = self.by_client_tx.remove(&key) {
                     if let Purpose::Register(i) = purpose {
                         if let Some((_, reg)) = self.registrations.get_mut(i) {

@@ -157,6 +157,13 @@ fn cseq_of(headers: &crate::message::Headers) -> Result<CSeq, DialogError> {
     headers.cseq().ok_or(DialogError::MissingHeader("CSeq"))
 }
 
+fn call_id_of(headers: &crate::message::Headers) -> Result<String, DialogError> {
+    headers
+        .call_id()
+        .map(str::to_owned)
+        .ok_or(DialogError::MissingHeader("Call-ID"))
+}
+
 impl Dialog {
     /// The dialog a UAC gets from a response with a To tag to its INVITE
     /// (§12.1.2): early for 1xx, confirmed for 2xx.
@@ -165,11 +172,7 @@ impl Dialog {
         response: &Response,
         local_contact: NameAddr,
     ) -> Result<Self, DialogError> {
-        let call_id = invite
-            .headers
-            .call_id()
-            .ok_or(DialogError::MissingHeader("Call-ID"))?
-            .to_owned();
+        let call_id = call_id_of(&invite.headers)?;
         let local = invite
             .headers
             .from_addr()
@@ -230,11 +233,7 @@ impl Dialog {
         local_contact: NameAddr,
         initial_local_seq: u32,
     ) -> Result<Self, DialogError> {
-        let call_id = invite
-            .headers
-            .call_id()
-            .ok_or(DialogError::MissingHeader("Call-ID"))?
-            .to_owned();
+        let call_id = call_id_of(&invite.headers)?;
         let remote = invite
             .headers
             .from_addr()

@@ -97,7 +97,8 @@ struct ConnTable {
 }
 
 struct Inner {
-    udp: Vec<Arc<UdpSocket>>,
+    /// UDP sockets with their bound addresses (looked up on every send).
+    udp: Vec<(Arc<UdpSocket>, SocketAddr)>,
     tcp_local: Vec<SocketAddr>,
     conns: std::sync::Mutex<ConnTable>,
     /// Serialises outbound connects per destination, so two sends to the same
@@ -138,7 +139,8 @@ impl Transports {
         let mut udp = Vec::new();
         for addr in &config.udp {
             let sock = bind_udp(*addr)?;
-            udp.push(Arc::new(sock));
+            let local = sock.local_addr()?;
+            udp.push((Arc::new(sock), local));
         }
         let mut listeners = Vec::new();
         let mut tcp_local = Vec::new();
@@ -163,7 +165,7 @@ impl Transports {
             shutdown,
         });
         let this = Self { inner };
-        for sock in &this.inner.udp {
+        for (sock, _) in &this.inner.udp {
             tokio::spawn(udp_receive(sock.clone(), this.clone()));
         }
         for l in listeners {
@@ -174,34 +176,12 @@ impl Transports {
 
     /// Local addresses of the UDP sockets.
     pub fn udp_addrs(&self) -> Vec<SocketAddr> {
-        self.inner
-            .udp
-            .iter()
-            .filter_map(|s| s.local_addr().ok())
-            .collect()
+        self.inner.udp.iter().map(|(_, a)| *a).collect()
     }
 
     /// Local addresses of the TCP listeners.
     pub fn tcp_addrs(&self) -> Vec<SocketAddr> {
         self.inner.tcp_local.clone()
-    }
-
-    /// The local address that messages to `dest` leave from, for Via and
-    /// Contact: the first socket of that transport and address family.
-    pub fn local_addr_for(&self, transport: TransportKind, dest: SocketAddr) -> Option<SocketAddr> {
-        match transport {
-            TransportKind::Udp => self
-                .udp_addrs()
-                .into_iter()
-                .find(|a| a.is_ipv4() == dest.is_ipv4()),
-            TransportKind::Tcp => self
-                .inner
-                .tcp_local
-                .iter()
-                .copied()
-                .find(|a| a.is_ipv4() == dest.is_ipv4()),
-            _ => None,
-        }
     }
 
     /// Sends serialised bytes to a peer without waiting. UDP goes out at
@@ -216,11 +196,11 @@ impl Transports {
     }
 
     fn send_udp(&self, bytes: Bytes, addr: SocketAddr) -> Result<(), SendError> {
-        let sock = self
+        let (sock, _) = self
             .inner
             .udp
             .iter()
-            .find(|s| s.local_addr().is_ok_and(|l| l.is_ipv4() == addr.is_ipv4()))
+            .find(|(_, local)| local.is_ipv4() == addr.is_ipv4())
             .ok_or(SendError::NoSocket {
                 transport: TransportKind::Udp,
                 addr,
