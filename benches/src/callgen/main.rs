@@ -2,19 +2,28 @@
 //!
 //! Places `--calls` SIP calls at `--rate` calls per second (at most
 //! `--concurrent` in flight) through a gateway at `--target`, answers them
-//! itself as the far end, streams G.711 RTP at 20 ms both ways with a send
-//! timestamp in every payload, and reports call setup time (INVITE to 200
-//! OK), packet loss, one-way latency through the gateway and, with
-//! `--gateway-pid`, the gateway's CPU and memory.
+//! itself as the far end, streams RTP at 20 ms both ways, and reports call
+//! setup time (INVITE to 200 OK), packet loss, one-way latency through the
+//! gateway and, with `--gateway-pid`, the gateway's CPU and memory.
+//!
+//! The caller offers only `--caller-codec`, the far end answers only with
+//! `--callee-codec` (488 when the gateway's offer lacks it). The same codec
+//! on both sides is relay mode (a send timestamp in every payload); two
+//! different codecs are transcoding mode (real audio in every payload,
+//! packets matched by SSRC and sequence number; see `media`).
 //!
 //! Exit status: 0 when every call completed and loss stayed within
-//! `--max-loss-pct`; 1 when a threshold was missed; 2 on an error.
+//! `--max-loss-pct` (and, in transcoding mode, every packet came out as a
+//! frame of the expected codec); 1 when a threshold was missed; 2 on an
+//! error.
 //!
 //! ```text
 //! callgen --target 127.0.0.1:15060 --uas-bind 127.0.0.1:15090 \
 //!         --calls 1000 --concurrent 1000 --rate 200 --duration 70 --gateway-pid $(pidof tandem)
+//! callgen --caller-codec opus --callee-codec pcmu --calls 100 --rate 20 --duration 30
 //! ```
 
+mod codec;
 mod media;
 mod procfs;
 mod report;
@@ -29,11 +38,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Parser;
 
-use media::{Phase, Streams};
+use codec::CodecKind;
+use media::{Mode, Payloads, Phase, StreamCodecs, Streams};
 use report::Summary;
 use stats::LossTally;
 
-/// Load generator for Tandem: SIP calls with G.711 RTP through a gateway.
+/// Load generator for Tandem: SIP calls with G.711 or Opus RTP through a gateway.
 #[derive(Parser, Debug)]
 #[command(name = "callgen", version)]
 struct Cli {
@@ -79,6 +89,14 @@ struct Cli {
     /// Signalling only: no RTP (the setup benchmark).
     #[arg(long)]
     no_media: bool,
+    /// The codec the caller offers (only this one) and sends.
+    #[arg(long, value_enum, default_value = "pcmu")]
+    caller_codec: CodecKind,
+    /// The codec the far end answers with (488 when the gateway's offer
+    /// lacks it) and sends. Different from `--caller-codec`: transcoding
+    /// mode.
+    #[arg(long, value_enum, default_value = "pcmu")]
+    callee_codec: CodecKind,
     /// Measure callgen itself: `--concurrent` calls' worth of streams (two
     /// per call) sent to its own socket for `--duration` s, no SIP, no gateway.
     #[arg(long, conflicts_with = "no_media")]
@@ -128,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let concurrent = cli.concurrent.unwrap_or(cli.calls).max(1);
     let media = !cli.no_media;
+    let mode = Mode::of(cli.caller_codec, cli.callee_codec);
     let udp_errors_before = procfs::UdpErrors::read();
 
     // RTP: one socket, a sender and a receiver thread.
@@ -144,7 +163,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             concurrent.min(cli.calls.max(1))
         };
         let slots = 2 * calls_at_once as usize + 16;
-        let streams = Streams::new(slots);
+        // PCMU relay needs no cycle: its payload is the header and silence.
+        let kinds: Vec<CodecKind> = [cli.caller_codec, cli.callee_codec]
+            .into_iter()
+            .filter(|&k| mode == Mode::Transcoding || k != CodecKind::Pcmu)
+            .collect();
+        let payloads = Payloads::new(&kinds).context("encoding the test signal")?;
+        let streams = Streams::new(slots, mode, payloads);
         let rx = media::spawn_receiver(sock.try_clone()?, streams.clone())?;
         let tx = media::spawn_sender(sock, streams.clone(), cli.tick_us)?;
         rtp = Some((streams, tx, rx));
@@ -152,6 +177,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let mut summary = Summary {
         command,
+        mode,
+        caller_codec: cli.caller_codec,
+        callee_codec: cli.callee_codec,
         sip: None,
         media,
         rx: Default::default(),
@@ -172,8 +200,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let n = (2 * concurrent as usize).min(streams.len());
         let started = Instant::now();
         let cpu0 = procfs::Proc::Myself.sample();
+        // Half the streams in each codec, each received as sent (callgen
+        // is its own far end here).
         for slot in 0..n as u32 {
-            streams.claim(slot, slot + 1);
+            let kind = if slot % 2 == 0 {
+                cli.caller_codec
+            } else {
+                cli.callee_codec
+            };
+            let codecs = StreamCodecs {
+                send: kind,
+                payload_type: kind.offer_payload_type(),
+                receive: kind,
+            };
+            streams.claim(slot, slot + 1, codecs);
             streams.start(slot, rtp_addr);
         }
         streams.set_phase(Phase::Steady);
@@ -211,6 +251,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             answer_delay: Duration::from_millis(cli.answer_delay_ms),
             drain: Duration::from_millis(cli.drain_ms),
             rtp_addr,
+            caller_codec: cli.caller_codec,
+            callee_codec: cli.callee_codec,
             gateway: cli.gateway_pid.map(procfs::Proc::Pid),
             progress: !cli.quiet,
             max_run: Duration::from_secs_f64(cli.max_run_s.unwrap_or_else(|| {
@@ -278,6 +320,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         && summary.packets_sent() == 0
     {
         eprintln!("callgen: calls were answered but no RTP was sent");
+        ok = false;
+    }
+    if media && summary.rx.bad_payload > 0 {
+        eprintln!(
+            "callgen: {} packets came out of the gateway as something else than a 20 ms frame of the expected codec",
+            summary.rx.bad_payload
+        );
         ok = false;
     }
     if media && summary.loss_pct() > cli.max_loss_pct {

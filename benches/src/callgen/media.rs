@@ -4,14 +4,33 @@
 //!
 //! Every stream is one direction of one call. All SDPs callgen writes carry
 //! the same RTP address, so the gateway sends both legs of every call to
-//! this one socket; packets are told apart by their SSRC, which the gateway
-//! passes through unchanged, and by a header at the start of the payload.
+//! this one socket. How packets are told apart and timed depends on the
+//! [`Mode`]:
 //!
-//! Packet: a 12-octet RTP header (version 2, PCMU, marker on the first
-//! packet, SSRC = stream id, 160 timestamp units per packet) and 160 octets
-//! of PCMU whose first [`PAYLOAD_HEADER_LEN`] octets are a [`PayloadHeader`]
-//! (send time, stream id, slot, sequence) and whose rest is 0xFF (silence).
+//! - Relay (both sides use the same codec; the gateway passes SSRC and
+//!   payload through unchanged): packets are matched by their SSRC and by a
+//!   header in the payload. PCMU packet: a 12-octet RTP header (version 2,
+//!   PCMU, marker on the first packet, SSRC = stream id, 160 timestamp
+//!   units per packet) and 160 octets of PCMU whose first
+//!   [`PAYLOAD_HEADER_LEN`] octets are a [`PayloadHeader`] (send time,
+//!   stream id, slot, sequence) and whose rest is 0xFF (silence). PCMA is
+//!   the same on payload type 8 with 0xD5 (A-law silence); Opus carries one
+//!   frame of the test signal with the header in the packet's padding (see
+//!   [`super::codec`]).
+//! - Transcoding (the sides use different codecs; the gateway decodes,
+//!   resamples and re-encodes, so the payload is not preserved): packets
+//!   carry real audio from the codec's [`PayloadCycle`], no header. The
+//!   gateway keeps the input's SSRC, starts the output sequence numbers at
+//!   the input's first one ([`first_seq`], derived from the stream id) and
+//!   counts up by one per 20 ms, so output packet `n` is matched to input
+//!   packet `n` = output seq - first seq ([`packet_number`]). The sender
+//!   keeps each stream's send times in a small ring ([`SEND_RING`] packets),
+//!   written just before `sendto`; the receiver maps the SSRC to the slot,
+//!   counts `n` in the stream's window (loss, duplicates, late) and records
+//!   arrival(n) - send(n): the transcoding one-way latency, which includes
+//!   the gateway's jitter buffer, decoding, resampling and encoding.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::Arc;
@@ -19,6 +38,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::codec::{CodecKind, PayloadCycle};
 use super::rxstamp::{self, realtime_ns};
 use super::stats::{Arrival, Histogram, SeqWindow};
 
@@ -32,6 +52,12 @@ pub const PACKET_LEN: usize = RTP_HEADER_LEN + PCMU_PAYLOAD_LEN;
 pub const PAYLOAD_HEADER_LEN: usize = 20;
 /// Packet time in microseconds.
 pub const PTIME_US: u32 = 20_000;
+/// Largest packet the sender builds (RTP header and an Opus frame with a
+/// padded payload header fit easily).
+pub const MAX_PACKET_LEN: usize = 1500;
+/// Send times kept per stream in transcoding mode: output packets more
+/// than this many packets (2.56 s) behind their input cannot be timed.
+pub const SEND_RING: usize = 128;
 
 /// `stream_id` of a free slot.
 const FREE: u32 = u32::MAX;
@@ -60,23 +86,260 @@ impl PayloadHeader {
         out[16..20].copy_from_slice(&self.seq.to_be_bytes());
     }
 
-    /// Reads the header from a whole RTP packet; `None` if it is not one of
-    /// ours (too short, not RTP version 2, SSRC differs from the stream id).
+    /// Reads the header from a whole RTP packet, at the start of the
+    /// payload (G.711) or else at its end (Opus, in the padding); `None` if
+    /// it is not one of ours (too short, not RTP version 2, SSRC differs
+    /// from the stream id).
     pub fn read_packet(packet: &[u8]) -> Option<Self> {
         if packet.len() < RTP_HEADER_LEN + PAYLOAD_HEADER_LEN || packet[0] >> 6 != 2 {
             return None;
         }
         let csrc = usize::from(packet[0] & 0x0f) * 4;
         let start = RTP_HEADER_LEN + csrc;
-        let p = packet.get(start..start + PAYLOAD_HEADER_LEN)?;
         let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-        let h = PayloadHeader {
+        let ssrc = be32(&packet[8..12]);
+        let read = |p: &[u8]| PayloadHeader {
             sent_ns: u64::from_be_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]),
             stream_id: be32(&p[8..12]),
             slot: be32(&p[12..16]),
             seq: be32(&p[16..20]),
         };
-        (be32(&packet[8..12]) == h.stream_id).then_some(h)
+        let front = read(packet.get(start..start + PAYLOAD_HEADER_LEN)?);
+        if front.stream_id == ssrc {
+            return Some(front);
+        }
+        let end = packet.len().checked_sub(PAYLOAD_HEADER_LEN)?;
+        if end < start {
+            return None;
+        }
+        let back = read(&packet[end..]);
+        (back.stream_id == ssrc).then_some(back)
+    }
+}
+
+/// How callgen tells streams apart and times them (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Same codec on both sides: payload header.
+    Relay,
+    /// Different codecs: SSRC, sequence numbers and the send-time ring.
+    Transcoding,
+}
+
+impl Mode {
+    /// The mode for a caller and a callee codec.
+    pub fn of(caller: CodecKind, callee: CodecKind) -> Self {
+        if caller == callee {
+            Mode::Relay
+        } else {
+            Mode::Transcoding
+        }
+    }
+
+    /// `relay` or `transcoding`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Relay => "relay",
+            Mode::Transcoding => "transcoding",
+        }
+    }
+}
+
+/// What one stream sends, and what the gateway should deliver of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamCodecs {
+    /// The codec callgen sends.
+    pub send: CodecKind,
+    /// The payload type it sends on (as negotiated).
+    pub payload_type: u8,
+    /// The codec the packets should come out of the gateway in.
+    pub receive: CodecKind,
+}
+
+impl StreamCodecs {
+    /// Callgen's own PCMU stream, received as sent.
+    pub const PCMU: StreamCodecs = StreamCodecs {
+        send: CodecKind::Pcmu,
+        payload_type: 0,
+        receive: CodecKind::Pcmu,
+    };
+
+    fn pack(self) -> u32 {
+        u32::from(self.send.as_u8())
+            | u32::from(self.payload_type) << 8
+            | u32::from(self.receive.as_u8()) << 16
+    }
+
+    fn unpack(v: u32) -> Self {
+        let kind = |b: u32| CodecKind::from_u8(b as u8).unwrap_or(CodecKind::Pcmu);
+        StreamCodecs {
+            send: kind(v & 0xff),
+            payload_type: (v >> 8) as u8 & 0x7f,
+            receive: kind((v >> 16) & 0xff),
+        }
+    }
+}
+
+/// The RTP sequence number of a stream's first packet in transcoding mode:
+/// spread over the 16-bit space by the stream id (known to sender and
+/// receiver alike), so that wrapping is exercised.
+pub fn first_seq(stream_id: u32) -> u16 {
+    (stream_id.wrapping_mul(0x9e37_79b1) >> 16) as u16
+}
+
+/// The packet number (from 0) of an output packet with sequence number
+/// `seq` in a stream whose first sequence number is `first`: the 16-bit
+/// distance extended to the 32-bit value nearest to `reference` (the input
+/// packets sent so far). `None` before the first packet.
+pub fn packet_number(seq: u16, first: u16, reference: u64) -> Option<u32> {
+    let d = seq.wrapping_sub(first);
+    let delta = d.wrapping_sub(reference as u16) as i16;
+    let n = i64::try_from(reference).ok()? + i64::from(delta);
+    u32::try_from(n).ok()
+}
+
+/// An RTP packet's fields that transcoding mode reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpView<'a> {
+    /// Payload type.
+    pub payload_type: u8,
+    /// Sequence number.
+    pub seq: u16,
+    /// SSRC.
+    pub ssrc: u32,
+    /// The payload (after CSRCs and any header extension, without padding).
+    pub payload: &'a [u8],
+}
+
+impl<'a> RtpView<'a> {
+    /// Reads an RTP packet; `None` for anything else (RTCP included).
+    pub fn parse(p: &'a [u8]) -> Option<Self> {
+        if p.len() < RTP_HEADER_LEN || p[0] >> 6 != 2 {
+            return None;
+        }
+        let payload_type = p[1] & 0x7f;
+        if (72..=76).contains(&payload_type) {
+            return None; // RTCP (RFC 5761)
+        }
+        let mut start = RTP_HEADER_LEN + usize::from(p[0] & 0x0f) * 4;
+        if p[0] & 0x10 != 0 {
+            let ext = p.get(start + 2..start + 4)?;
+            start += 4 + usize::from(u16::from_be_bytes([ext[0], ext[1]])) * 4;
+        }
+        let mut end = p.len();
+        if p[0] & 0x20 != 0 {
+            end = end.checked_sub(usize::from(*p.last()?))?;
+        }
+        Some(RtpView {
+            payload_type,
+            seq: u16::from_be_bytes([p[2], p[3]]),
+            ssrc: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
+            payload: p.get(start..end)?,
+        })
+    }
+}
+
+/// The payload cycles of the codecs in use, by [`CodecKind::as_u8`].
+#[derive(Debug, Clone, Default)]
+pub struct Payloads {
+    cycles: [Option<PayloadCycle>; 3],
+}
+
+impl Payloads {
+    /// Encodes the cycles of `kinds` (each once).
+    pub fn new(kinds: &[CodecKind]) -> Result<Self, super::codec::CycleError> {
+        let mut p = Payloads::default();
+        for &k in kinds {
+            if p.cycles[usize::from(k.as_u8())].is_none() {
+                p.cycles[usize::from(k.as_u8())] = Some(PayloadCycle::new(k, PAYLOAD_HEADER_LEN)?);
+            }
+        }
+        Ok(p)
+    }
+
+    /// The cycle of `kind`, if it was encoded.
+    pub fn get(&self, kind: CodecKind) -> Option<&PayloadCycle> {
+        self.cycles[usize::from(kind.as_u8())].as_ref()
+    }
+}
+
+/// Writes a 12-octet RTP header.
+fn write_rtp_header(buf: &mut [u8], pt: u8, marker: bool, seq: u16, ts: u32, ssrc: u32) {
+    buf[0] = 0x80;
+    buf[1] = pt & 0x7f | if marker { 0x80 } else { 0 };
+    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+    buf[4..8].copy_from_slice(&ts.to_be_bytes());
+    buf[8..12].copy_from_slice(&ssrc.to_be_bytes());
+}
+
+/// Builds the packet a stream sends; returns its length. Relay mode: the
+/// payload header in the payload (PCMU exactly as [`build_packet`]);
+/// transcoding mode: frame `header.seq` of the codec's cycle, sequence
+/// numbers from [`first_seq`]. A codec without a cycle in `payloads` sends
+/// silence of its kind (G.711) or nothing (Opus: returns 0).
+pub fn build_stream_packet(
+    buf: &mut [u8; MAX_PACKET_LEN],
+    mode: Mode,
+    codecs: StreamCodecs,
+    payloads: &Payloads,
+    header: &PayloadHeader,
+) -> usize {
+    let n = header.seq;
+    let kind = codecs.send;
+    let ts = n.wrapping_mul(kind.timestamp_step());
+    let cycle = payloads.get(kind);
+    match mode {
+        Mode::Relay => match kind {
+            CodecKind::Pcmu | CodecKind::Pcma => {
+                let Some(b) = buf.first_chunk_mut::<PACKET_LEN>() else {
+                    return 0;
+                };
+                build_packet(b, header);
+                if kind == CodecKind::Pcma {
+                    b[1] = (b[1] & 0x80) | (codecs.payload_type & 0x7f);
+                    b[RTP_HEADER_LEN + PAYLOAD_HEADER_LEN..].fill(0xd5);
+                }
+                PACKET_LEN
+            }
+            CodecKind::Opus => {
+                let Some(frame) = cycle.and_then(|c| c.padded(n)) else {
+                    return 0;
+                };
+                let len = RTP_HEADER_LEN + frame.len();
+                if len > MAX_PACKET_LEN {
+                    return 0;
+                }
+                write_rtp_header(
+                    buf,
+                    codecs.payload_type,
+                    n == 0,
+                    n as u16,
+                    ts,
+                    header.stream_id,
+                );
+                buf[RTP_HEADER_LEN..len].copy_from_slice(frame);
+                let mut ph = [0u8; PAYLOAD_HEADER_LEN];
+                header.write(&mut ph);
+                buf[len - PAYLOAD_HEADER_LEN..len].copy_from_slice(&ph);
+                len
+            }
+        },
+        Mode::Transcoding => {
+            let seq = first_seq(header.stream_id).wrapping_add(n as u16);
+            write_rtp_header(buf, codecs.payload_type, n == 0, seq, ts, header.stream_id);
+            let frame: &[u8] = match (cycle, kind) {
+                (Some(c), _) => c.frame(n),
+                (None, CodecKind::Pcmu) => &[0xff; PCMU_PAYLOAD_LEN],
+                (None, CodecKind::Pcma) => &[0xd5; PCMU_PAYLOAD_LEN],
+                (None, CodecKind::Opus) => return 0,
+            };
+            let len = RTP_HEADER_LEN + frame.len();
+            if len > MAX_PACKET_LEN {
+                return 0;
+            }
+            buf[RTP_HEADER_LEN..len].copy_from_slice(frame);
+            len
+        }
     }
 }
 
@@ -115,11 +378,27 @@ fn unpack(v: u64) -> Option<SocketAddrV4> {
 #[derive(Debug, Default)]
 struct Slot {
     stream_id: AtomicU32,
+    /// [`StreamCodecs`], packed; set before `stream_id`.
+    codecs: AtomicU32,
     dest: AtomicU64,
     sent: AtomicU64,
     received: AtomicU64,
     duplicates: AtomicU64,
     late: AtomicU64,
+    /// Transcoding mode: send time of packet `n` at `n % SEND_RING`, packed
+    /// by [`pack_send_time`]; written by the sender only.
+    send_times: Box<[AtomicU64]>,
+}
+
+/// A send-time ring entry: a valid bit, 15 bits of the packet number, and
+/// 48 bits of ns since the table's base time (78 hours).
+fn pack_send_time(n: u32, rel_ns: u64) -> u64 {
+    1 << 63 | (u64::from(n) & 0x7fff) << 48 | (rel_ns & ((1 << 48) - 1))
+}
+
+/// The ns of a ring entry if it holds packet `n`.
+fn unpack_send_time(v: u64, n: u32) -> Option<u64> {
+    (v >> 63 == 1 && (v >> 48) & 0x7fff == u64::from(n) & 0x7fff).then_some(v & ((1 << 48) - 1))
 }
 
 /// Which part of the run the receiver is in, for the steady-state histogram.
@@ -151,6 +430,10 @@ pub struct StreamResult {
 #[derive(Debug)]
 pub struct Streams {
     slots: Box<[Slot]>,
+    mode: Mode,
+    payloads: Payloads,
+    /// Realtime ns the send-time ring entries count from.
+    base_ns: u64,
     phase: AtomicU8,
     stop: AtomicBool,
     /// Packets that matched no live stream (late after the stream ended,
@@ -165,16 +448,27 @@ pub struct Streams {
 }
 
 impl Streams {
-    /// A table of `n` free slots.
-    pub fn new(n: usize) -> Arc<Self> {
+    /// A table of `n` free slots for `mode`, sending the cycles in
+    /// `payloads`.
+    pub fn new(n: usize, mode: Mode, payloads: Payloads) -> Arc<Self> {
+        let ring = if mode == Mode::Transcoding {
+            SEND_RING
+        } else {
+            0
+        };
         let slots: Box<[Slot]> = (0..n)
             .map(|_| Slot {
                 stream_id: AtomicU32::new(FREE),
+                codecs: AtomicU32::new(StreamCodecs::PCMU.pack()),
+                send_times: (0..ring).map(|_| AtomicU64::new(0)).collect(),
                 ..Slot::default()
             })
             .collect();
         Arc::new(Self {
             slots,
+            mode,
+            payloads,
+            base_ns: realtime_ns(),
             phase: AtomicU8::new(Phase::Ramp as u8),
             stop: AtomicBool::new(false),
             stray: AtomicU64::new(0),
@@ -189,9 +483,16 @@ impl Streams {
         self.slots.len()
     }
 
-    /// Claims `slot` for `stream_id` (counters reset, not sending yet).
-    pub fn claim(&self, slot: u32, stream_id: u32) {
+    /// The mode the table runs in.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Claims `slot` for `stream_id`, sending `codecs` (counters reset, not
+    /// sending yet).
+    pub fn claim(&self, slot: u32, stream_id: u32, codecs: StreamCodecs) {
         if let Some(s) = self.slots.get(slot as usize) {
+            s.codecs.store(codecs.pack(), Ordering::Relaxed);
             s.dest.store(0, Ordering::Relaxed);
             s.sent.store(0, Ordering::Relaxed);
             s.received.store(0, Ordering::Relaxed);
@@ -329,9 +630,9 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams, tick_us: u32) {
     let phases = (PTIME_US / tick_us) as usize;
     let tick_len = Duration::from_micros(u64::from(tick_us));
     let n = streams.len();
-    // Per slot, owned by this thread: (stream id, next packet number).
-    let mut local: Vec<(u32, u32)> = vec![(FREE, 0); n];
-    let mut buf = [0u8; PACKET_LEN];
+    // Per slot, owned by this thread: (stream id, next packet number, codecs).
+    let mut local: Vec<(u32, u32, StreamCodecs)> = vec![(FREE, 0, StreamCodecs::PCMU); n];
+    let mut buf = [0u8; MAX_PACKET_LEN];
     let start = Instant::now();
     let mut tick: u64 = 0;
     let mut due = start;
@@ -361,7 +662,8 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams, tick_us: u32) {
             }
             let state = &mut local[i];
             if state.0 != id {
-                *state = (id, 0);
+                let codecs = StreamCodecs::unpack(slot.codecs.load(Ordering::Relaxed));
+                *state = (id, 0, codecs);
             }
             let header = PayloadHeader {
                 sent_ns: realtime_ns(),
@@ -370,8 +672,17 @@ fn sender_loop(sock: &UdpSocket, streams: &Streams, tick_us: u32) {
                 seq: state.1,
             };
             state.1 = state.1.wrapping_add(1);
-            build_packet(&mut buf, &header);
-            match sock.send_to(&buf, dest) {
+            let len =
+                build_stream_packet(&mut buf, streams.mode, state.2, &streams.payloads, &header);
+            if len == 0 {
+                streams.send_errors.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            if let Some(e) = slot.send_times.get(header.seq as usize % SEND_RING.max(1)) {
+                let rel = header.sent_ns.saturating_sub(streams.base_ns);
+                e.store(pack_send_time(header.seq, rel), Ordering::Release);
+            }
+            match sock.send_to(&buf[..len], dest) {
                 Ok(_) => count_sent(streams, i as u32),
                 Err(_) => {
                     streams.send_errors.fetch_add(1, Ordering::Relaxed);
@@ -401,6 +712,17 @@ pub struct ReceiverReport {
     pub kernel_stamped: u64,
     /// Datagrams received (ours or not).
     pub datagrams: u64,
+    /// Transcoding mode: output packets of a live stream whose number
+    /// matches no input packet sent (before the first one, or beyond the
+    /// last: e.g. concealment the gateway sends after the input stopped).
+    /// Not counted as received.
+    pub extra: u64,
+    /// Transcoding mode: output packets whose payload is not a 20 ms frame
+    /// of the expected codec on its payload type (counted as received).
+    pub bad_payload: u64,
+    /// Transcoding mode: received packets whose send time had left the ring
+    /// (more than [`SEND_RING`] packets late): no latency recorded.
+    pub untimed: u64,
 }
 
 /// Receives every RTP packet, matches it to its stream and records its
@@ -416,11 +738,7 @@ pub fn spawn_receiver(
     std::thread::Builder::new()
         .name("callgen-rtp-rx".to_owned())
         .spawn(move || {
-            let mut rx = Receiver {
-                streams: &streams,
-                windows: vec![(FREE, SeqWindow::default()); streams.len()],
-                report: ReceiverReport::default(),
-            };
+            let mut rx = Receiver::new(&streams);
             let mut buf = [0u8; 2048];
             while !streams.stop.load(Ordering::Acquire) {
                 // Errors: the read timeout (to look at the stop flag), or
@@ -439,10 +757,146 @@ struct Receiver<'a> {
     streams: &'a Streams,
     windows: Vec<(u32, SeqWindow)>,
     report: ReceiverReport,
+    /// Transcoding mode: SSRC -> slot, filled when a stream's first packet
+    /// arrives (at most one entry per slot, so it never grows past its
+    /// initial capacity).
+    slot_of: HashMap<u32, u32>,
 }
 
-impl Receiver<'_> {
+impl<'a> Receiver<'a> {
+    fn new(streams: &'a Streams) -> Self {
+        let n = streams.len();
+        let map = if streams.mode == Mode::Transcoding {
+            2 * n
+        } else {
+            0
+        };
+        Receiver {
+            streams,
+            windows: vec![(FREE, SeqWindow::default()); n],
+            report: ReceiverReport::default(),
+            slot_of: HashMap::with_capacity(map),
+        }
+    }
+
     fn on_datagram(&mut self, data: &[u8], arrived_ns: Option<u64>, read_ns: u64) {
+        match self.streams.mode {
+            Mode::Relay => self.on_relayed(data, arrived_ns, read_ns),
+            Mode::Transcoding => self.on_transcoded(data, arrived_ns, read_ns),
+        }
+    }
+
+    /// The slot of a live stream with id `ssrc`: from the map when it is
+    /// still right, else by a scan of the table (once per stream).
+    fn find_slot(&mut self, ssrc: u32) -> Option<u32> {
+        if ssrc == FREE {
+            return None;
+        }
+        let live = |i: u32| {
+            self.streams
+                .slots
+                .get(i as usize)
+                .is_some_and(|s| s.stream_id.load(Ordering::Acquire) == ssrc)
+        };
+        if let Some(&i) = self.slot_of.get(&ssrc) {
+            if live(i) {
+                return Some(i);
+            }
+            self.slot_of.remove(&ssrc);
+        }
+        let i = self
+            .streams
+            .slots
+            .iter()
+            .position(|s| s.stream_id.load(Ordering::Acquire) == ssrc)? as u32;
+        // The slot's previous stream is over: forget its entry.
+        let old = self.windows[i as usize].0;
+        if old != FREE && old != ssrc && self.slot_of.get(&old) == Some(&i) {
+            self.slot_of.remove(&old);
+        }
+        self.slot_of.insert(ssrc, i);
+        Some(i)
+    }
+
+    fn on_transcoded(&mut self, data: &[u8], arrived_ns: Option<u64>, read_ns: u64) {
+        let streams = self.streams;
+        self.report.datagrams += 1;
+        let Some(rtp) = RtpView::parse(data) else {
+            streams.stray.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let Some(i) = self.find_slot(rtp.ssrc) else {
+            streams.stray.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let slot = &streams.slots[i as usize];
+        let codecs = StreamCodecs::unpack(slot.codecs.load(Ordering::Relaxed));
+        if !codecs.receive.is_frame(rtp.payload_type, rtp.payload) {
+            self.report.bad_payload += 1;
+        }
+        let sent = slot.sent.load(Ordering::Acquire);
+        let Some(n) = packet_number(rtp.seq, first_seq(rtp.ssrc), sent) else {
+            self.report.extra += 1;
+            return;
+        };
+        let sent_ns = slot
+            .send_times
+            .get(n as usize % SEND_RING)
+            .and_then(|e| unpack_send_time(e.load(Ordering::Acquire), n))
+            .map(|rel| rel + streams.base_ns);
+        if sent_ns.is_none() && u64::from(n) >= sent {
+            self.report.extra += 1;
+            return;
+        }
+        if !self.count(i, rtp.ssrc, n) {
+            return;
+        }
+        match sent_ns {
+            Some(t) => self.record_latency(t, arrived_ns, read_ns),
+            None => self.report.untimed += 1,
+        }
+    }
+
+    /// Counts packet `n` of stream `id` on slot `i`; `false` for a
+    /// duplicate (not timed).
+    fn count(&mut self, i: u32, id: u32, n: u32) -> bool {
+        let slot = &self.streams.slots[i as usize];
+        let w = &mut self.windows[i as usize];
+        if w.0 != id {
+            *w = (id, SeqWindow::default());
+        }
+        // Only this thread writes these three counters.
+        let bump = |c: &AtomicU64| c.store(c.load(Ordering::Relaxed) + 1, Ordering::Release);
+        match w.1.observe(n) {
+            Arrival::InOrder => bump(&slot.received),
+            Arrival::Late | Arrival::TooOld => {
+                bump(&slot.received);
+                bump(&slot.late);
+            }
+            Arrival::Duplicate => {
+                bump(&slot.duplicates);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn record_latency(&mut self, sent_ns: u64, arrived_ns: Option<u64>, read_ns: u64) {
+        if arrived_ns.is_some() {
+            self.report.kernel_stamped += 1;
+        }
+        let arrival = arrived_ns.unwrap_or(read_ns).saturating_sub(sent_ns);
+        let read = read_ns.saturating_sub(sent_ns);
+        let r = &mut self.report;
+        r.latency.record(arrival);
+        r.latency_read.record(read);
+        if self.streams.phase.load(Ordering::Relaxed) == Phase::Steady as u8 {
+            r.latency_steady.record(arrival);
+            r.latency_read_steady.record(read);
+        }
+    }
+
+    fn on_relayed(&mut self, data: &[u8], arrived_ns: Option<u64>, read_ns: u64) {
         let streams = self.streams;
         self.report.datagrams += 1;
         let Some(h) = PayloadHeader::read_packet(data) else {
@@ -457,34 +911,8 @@ impl Receiver<'_> {
             streams.stray.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let w = &mut self.windows[h.slot as usize];
-        if w.0 != h.stream_id {
-            *w = (h.stream_id, SeqWindow::default());
-        }
-        // Only this thread writes these three counters.
-        let bump = |c: &AtomicU64| c.store(c.load(Ordering::Relaxed) + 1, Ordering::Release);
-        match w.1.observe(h.seq) {
-            Arrival::InOrder => bump(&slot.received),
-            Arrival::Late | Arrival::TooOld => {
-                bump(&slot.received);
-                bump(&slot.late);
-            }
-            Arrival::Duplicate => {
-                bump(&slot.duplicates);
-                return;
-            }
-        }
-        if arrived_ns.is_some() {
-            self.report.kernel_stamped += 1;
-        }
-        let arrival = arrived_ns.unwrap_or(read_ns).saturating_sub(h.sent_ns);
-        let read = read_ns.saturating_sub(h.sent_ns);
-        let r = &mut self.report;
-        r.latency.record(arrival);
-        r.latency_read.record(read);
-        if streams.phase.load(Ordering::Relaxed) == Phase::Steady as u8 {
-            r.latency_steady.record(arrival);
-            r.latency_read_steady.record(read);
+        if self.count(h.slot, h.stream_id, h.seq) {
+            self.record_latency(h.sent_ns, arrived_ns, read_ns);
         }
     }
 }
@@ -549,13 +977,13 @@ mod tests {
 
     #[test]
     fn loopback_streams_are_counted_and_timed() {
-        let streams = Streams::new(4);
+        let streams = Streams::new(4, Mode::Relay, Payloads::default());
         let sock = bind_socket("127.0.0.1:0".parse().unwrap()).unwrap();
         let me = sock.local_addr().unwrap();
         let rx = spawn_receiver(sock.try_clone().unwrap(), streams.clone()).unwrap();
         let tx = spawn_sender(sock, streams.clone(), 1000).unwrap();
-        streams.claim(0, 1000);
-        streams.claim(1, 1001);
+        streams.claim(0, 1000, StreamCodecs::PCMU);
+        streams.claim(1, 1001, StreamCodecs::PCMU);
         assert!(streams.start(0, me));
         assert!(streams.start(1, me));
         // Real time: the sender paces itself on the wall clock.

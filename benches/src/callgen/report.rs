@@ -2,7 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
-use super::media::ReceiverReport;
+use super::codec::CodecKind;
+use super::media::{Mode, ReceiverReport};
 use super::procfs::UdpErrors;
 use super::sip::{SipResults, Snapshot};
 use super::stats::{Histogram, LossTally, ms, us};
@@ -107,6 +108,12 @@ impl fmt::Display for Obj {
 pub struct Summary {
     /// What was run (the command line, for the record).
     pub command: String,
+    /// Relay (same codec both sides) or transcoding.
+    pub mode: Mode,
+    /// The codec the caller offered and sent.
+    pub caller_codec: CodecKind,
+    /// The codec the far end answered with and sent.
+    pub callee_codec: CodecKind,
     /// Signalling results (`None` for a baseline run).
     pub sip: Option<SipResults>,
     /// Media was sent.
@@ -266,7 +273,11 @@ impl Summary {
     /// The summary as one JSON object.
     pub fn to_json(&self) -> String {
         let (loss, dups, late) = self.loss();
-        let mut root = Obj::default().str("command", &self.command);
+        let mut root = Obj::default()
+            .str("command", &self.command)
+            .str("mode", self.mode.name())
+            .str("caller_codec", self.caller_codec.name())
+            .str("callee_codec", self.callee_codec.name());
         if let Some(s) = &self.sip {
             let res = Resources::of(s);
             let calls = Obj::default()
@@ -284,6 +295,7 @@ impl Summary {
                 .int("far_invites", s.far_invites)
                 .int("far_byes", s.far_byes)
                 .int("far_without_bye", s.far_without_bye)
+                .int("far_rejected_488", s.far_rejected)
                 .int("no_media_slot", s.no_slot);
             let setup = Obj::default()
                 .int("count", s.setup.count())
@@ -332,6 +344,16 @@ impl Summary {
         }
         let media = Obj::default()
             .bool("enabled", self.media)
+            .str("mode", self.mode.name())
+            .str(
+                "latency_measures",
+                match self.mode {
+                    Mode::Relay => "send time in the payload header -> arrival",
+                    Mode::Transcoding => {
+                        "transcoding one-way latency: input packet n sent -> output packet n (same SSRC, seq - first seq) arrival; includes the gateway's jitter buffer, decode, resample, encode"
+                    }
+                },
+            )
             .int("streams", loss.streams)
             .int("sent", loss.sent)
             .int("received", loss.received)
@@ -342,6 +364,9 @@ impl Summary {
             .int("late", late)
             .int("stray", self.stray)
             .int("send_errors", self.send_errors)
+            .int("extra_output", self.rx.extra)
+            .int("bad_payload", self.rx.bad_payload)
+            .int("untimed", self.rx.untimed)
             .opt(
                 "host_udp_rcvbuf_errors",
                 self.udp_errors.map(|e| e.rcvbuf as f64),
@@ -366,6 +391,19 @@ impl Summary {
         let mut o = String::new();
         let (loss, dups, late) = self.loss();
         let _ = writeln!(o, "callgen: {}", self.command);
+        let _ = match self.mode {
+            Mode::Relay => writeln!(
+                o,
+                "mode       relay: {} both ways, passed through unchanged (send time in the payload)",
+                self.caller_codec.name()
+            ),
+            Mode::Transcoding => writeln!(
+                o,
+                "mode       transcoding: caller sends {}, far end sends {}; the gateway decodes, resamples and re-encodes (packets matched by SSRC and sequence number)",
+                self.caller_codec.name(),
+                self.callee_codec.name()
+            ),
+        };
         if let Some(s) = &self.sip {
             let res = Resources::of(s);
             let _ = writeln!(
@@ -385,8 +423,8 @@ impl Summary {
             }
             let _ = writeln!(
                 o,
-                "far end    INVITEs {}  BYEs {}  without BYE {}",
-                s.far_invites, s.far_byes, s.far_without_bye
+                "far end    INVITEs {}  refused (488) {}  BYEs {}  without BYE {}",
+                s.far_invites, s.far_rejected, s.far_byes, s.far_without_bye
             );
             let h = &s.setup;
             let _ = writeln!(
@@ -456,6 +494,17 @@ impl Summary {
                 self.stray,
                 self.send_errors
             );
+            if self.mode == Mode::Transcoding {
+                let _ = writeln!(
+                    o,
+                    "transcoded output packets with no input packet {}  not a 20 ms {} or {} frame {}  too late to time {}",
+                    self.rx.extra,
+                    self.callee_codec.name(),
+                    self.caller_codec.name(),
+                    self.rx.bad_payload,
+                    self.rx.untimed
+                );
+            }
             if let Some(e) = self.udp_errors {
                 let _ = writeln!(
                     o,
@@ -473,10 +522,20 @@ impl Summary {
             } else {
                 ""
             };
-            let _ = writeln!(
-                o,
-                "latency    one way, send -> {via}{to}; 'read' = when callgen's thread read it"
-            );
+            match self.mode {
+                Mode::Relay => {
+                    let _ = writeln!(
+                        o,
+                        "latency    one way, send -> {via}{to}; 'read' = when callgen's thread read it"
+                    );
+                }
+                Mode::Transcoding => {
+                    let _ = writeln!(
+                        o,
+                        "latency    transcoding one way latency: input packet n sent -> {via}output packet n {to} (includes the gateway's jitter buffer, decode, resample, encode); 'read' = when callgen's thread read it"
+                    );
+                }
+            }
             for (name, h) in [
                 ("all", &self.rx.latency),
                 ("steady", &self.rx.latency_steady),

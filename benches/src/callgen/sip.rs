@@ -8,8 +8,10 @@
 //! call before it hangs up (otherwise packets the far end sends while the
 //! gateway tears the call down would look like loss).
 //!
-//! Per call: INVITE with an SDP offer (PCMU, our RTP socket) -> the far end
-//! answers 200 at once (or 180, then 200 after `answer_delay`) -> ACK ->
+//! Per call: INVITE with an SDP offer (the caller's codec only, our RTP
+//! socket) -> the far end answers with its own codec, 200 at once (or 180,
+//! then 200 after `answer_delay`), or 488 when the gateway's offer lacks
+//! that codec (the call fails with that reason) -> ACK ->
 //! both streams run for `duration` -> both stop -> `drain` later the caller
 //! sends BYE -> 200. Setup time is from handing the INVITE to the socket to
 //! reading its 200 OK off the socket.
@@ -32,7 +34,8 @@ use tandem_sip::transaction::{
 use tandem_sip::transport::{Peer, TransportKind};
 use tokio::net::UdpSocket;
 
-use super::media::{Phase, Streams};
+use super::codec::CodecKind;
+use super::media::{Phase, StreamCodecs, Streams};
 use super::procfs::{CpuSample, Proc};
 use super::stats::{Histogram, LossTally};
 
@@ -58,6 +61,10 @@ pub struct RunConfig {
     pub drain: Duration,
     /// Our RTP address, written into every SDP.
     pub rtp_addr: SocketAddr,
+    /// The codec the caller offers and sends.
+    pub caller_codec: CodecKind,
+    /// The codec the far end answers with and sends.
+    pub callee_codec: CodecKind,
     /// The gateway process, for CPU and memory.
     pub gateway: Option<Proc>,
     /// Print progress lines to stderr.
@@ -101,6 +108,9 @@ pub struct SipResults {
     pub far_byes: u64,
     /// Far-end calls still without a BYE at the end.
     pub far_without_bye: u64,
+    /// INVITEs the far end refused with 488 (no usable codec in the
+    /// gateway's offer).
+    pub far_rejected: u64,
     /// Media totals over finished streams.
     pub loss: LossTally,
     /// Duplicate packets over finished streams.
@@ -180,6 +190,8 @@ struct UacCall {
     slot: Option<u32>,
     /// The far-end call of the same call, once its INVITE arrived.
     far: Option<u64>,
+    /// Why the far end refused this call's INVITE, if it did.
+    far_refused: Option<String>,
 }
 
 #[derive(Debug)]
@@ -189,6 +201,8 @@ struct UasCall {
     dialog: Dialog,
     answer: Bytes,
     remote_rtp: Option<SocketAddr>,
+    /// The payload type the far end sends its codec on.
+    payload_type: u8,
     slot: Option<u32>,
     answered: bool,
 }
@@ -441,6 +455,7 @@ impl Engine {
                                 dialog: None,
                                 slot: None,
                                 far: None,
+                                far_refused: None,
                             },
                         );
                     }
@@ -466,11 +481,7 @@ impl Engine {
         let target = self.cfg.target;
         let uri: Uri = format!("sip:{}@{}", self.cfg.number, target).parse().ok()?;
         let rtp = self.cfg.rtp_addr;
-        let mut local = LocalMedia::new(
-            rtp.ip(),
-            rtp.port(),
-            vec![Codec::pcmu(), Codec::telephone_event(101, 8000)],
-        );
+        let mut local = LocalMedia::new(rtp.ip(), rtp.port(), self.cfg.caller_codec.sdp_codecs());
         local.ptime = Some(20);
         let mut session = LocalSession::new(u64::from(idx) + 1, rtp.ip());
         let offer = local.offer(&mut session).ok()?;
@@ -565,7 +576,15 @@ impl Engine {
         };
         if !status.is_success() {
             if call.state == CallState::Inviting {
-                self.call_done(idx, Some(status.to_string()));
+                let why = match (&call.far_refused, call.far) {
+                    (Some(far), _) => format!("{status} ({far})"),
+                    (None, None) if status.as_u16() == 488 => format!(
+                        "{status} (from the gateway, which refused the caller's {} offer; the far end saw no INVITE)",
+                        self.cfg.caller_codec.name()
+                    ),
+                    _ => status.to_string(),
+                };
+                self.call_done(idx, Some(why));
             }
             return;
         }
@@ -594,10 +613,15 @@ impl Engine {
                 return;
             }
         };
-        let remote_rtp = Sdp::parse(&resp.body)
+        let caller_codec = self.cfg.caller_codec;
+        let negotiated = Sdp::parse(&resp.body)
             .ok()
             .and_then(|answer| process_answer(&call.offer, &answer).ok())
-            .and_then(|n| n.remote_rtp);
+            .filter(|n| caller_codec.matches(&n.codec));
+        let payload_type = negotiated
+            .as_ref()
+            .map_or(caller_codec.offer_payload_type(), |n| n.codec.payload_type);
+        let remote_rtp = negotiated.and_then(|n| n.remote_rtp);
         let ack = dialog.ack_for_2xx(dialog.invite_seq());
         let _ = self.uac.send_stateless(ack, target);
         self.uac_dialogs.insert(dialog.id().clone(), idx);
@@ -612,7 +636,12 @@ impl Engine {
             return;
         };
         if self.streams.is_some() {
-            let slot = self.start_stream(remote_rtp);
+            let codecs = StreamCodecs {
+                send: caller_codec,
+                payload_type,
+                receive: self.cfg.callee_codec,
+            };
+            let slot = self.start_stream(remote_rtp, codecs);
             if let Some(call) = self.calls.get_mut(&idx) {
                 call.slot = slot;
             }
@@ -761,7 +790,7 @@ impl Engine {
 
     // ----- media slots ------------------------------------------------------
 
-    fn start_stream(&mut self, dest: SocketAddr) -> Option<u32> {
+    fn start_stream(&mut self, dest: SocketAddr, codecs: StreamCodecs) -> Option<u32> {
         let streams = self.streams.as_ref()?;
         let Some(slot) = self.free_slots.pop() else {
             self.results.no_slot += 1;
@@ -772,7 +801,7 @@ impl Engine {
         if self.next_stream == u32::MAX {
             self.next_stream = 1;
         }
-        streams.claim(slot, id);
+        streams.claim(slot, id, codecs);
         streams.start(slot, dest);
         Some(slot)
     }
@@ -824,9 +853,18 @@ impl Engine {
                 };
                 let dest = self.far.get(&f).and_then(|c| c.remote_rtp);
                 if let Some(dest) = dest
-                    && self.far.get(&f).is_some_and(|c| c.slot.is_none())
+                    && let Some(payload_type) = self
+                        .far
+                        .get(&f)
+                        .filter(|c| c.slot.is_none())
+                        .map(|c| c.payload_type)
                 {
-                    let slot = self.start_stream(dest);
+                    let codecs = StreamCodecs {
+                        send: self.cfg.callee_codec,
+                        payload_type,
+                        receive: self.cfg.caller_codec,
+                    };
+                    let slot = self.start_stream(dest, codecs);
                     if let Some(c) = self.far.get_mut(&f) {
                         c.slot = slot;
                     }
@@ -869,19 +907,28 @@ impl Engine {
     fn far_invite(&mut self, now: Instant, key: TransactionKey, req: Request) {
         self.results.far_invites += 1;
         let rtp = self.cfg.rtp_addr;
-        let mut local = LocalMedia::new(
-            rtp.ip(),
-            rtp.port(),
-            vec![Codec::pcmu(), Codec::telephone_event(101, 8000)],
-        );
+        let callee = self.cfg.callee_codec;
+        let mut local = LocalMedia::new(rtp.ip(), rtp.port(), callee.sdp_codecs());
         local.ptime = Some(20);
         let id = self.next_far;
         self.next_far += 1;
         let mut session = LocalSession::new(id, rtp.ip());
-        let negotiated = Sdp::parse(&req.body)
-            .ok()
-            .and_then(|offer| negotiate_answer(&offer, &local, &mut session).ok());
+        // Which call is this? The caller's user part "cg<i>" came through.
+        let idx = req
+            .headers
+            .from_addr()
+            .and_then(|f| f.uri.as_sip().and_then(|u| u.user.clone()))
+            .and_then(|u| u.strip_prefix("cg").and_then(|n| n.parse::<u32>().ok()));
+        let offer = Sdp::parse(&req.body).ok();
+        let negotiated = offer
+            .as_ref()
+            .and_then(|offer| negotiate_answer(offer, &local, &mut session).ok());
         let Some((answer, negotiated)) = negotiated else {
+            self.results.far_rejected += 1;
+            let why = far_refusal(offer.as_ref(), callee);
+            if let Some(call) = idx.and_then(|i| self.calls.get_mut(&i)) {
+                call.far_refused = Some(why);
+            }
             self.respond(now, Side::Uas, &key, &req, 488);
             return;
         };
@@ -891,12 +938,6 @@ impl Engine {
             self.respond(now, Side::Uas, &key, &req, 400);
             return;
         };
-        // Which call is this? The caller's user part "cg<i>" came through.
-        let idx = req
-            .headers
-            .from_addr()
-            .and_then(|f| f.uri.as_sip().and_then(|u| u.user.clone()))
-            .and_then(|u| u.strip_prefix("cg").and_then(|n| n.parse::<u32>().ok()));
         if let Some(call) = idx.and_then(|i| self.calls.get_mut(&i)) {
             call.far = Some(id);
         }
@@ -910,6 +951,7 @@ impl Engine {
                 dialog,
                 answer: answer.to_bytes(),
                 remote_rtp: negotiated.remote_rtp,
+                payload_type: negotiated.codec.payload_type,
                 slot: None,
                 answered: false,
             },
@@ -1001,6 +1043,32 @@ impl Engine {
             );
         }
         self.schedule(now + Duration::from_secs(1), Action::Tick);
+    }
+}
+
+/// Why the far end refused an offer (with 488), for the failure reason.
+fn far_refusal(offer: Option<&Sdp>, callee: CodecKind) -> String {
+    let Some(offer) = offer else {
+        return "far end refused: no readable SDP offer".to_owned();
+    };
+    let offered: Vec<String> = offer
+        .first_audio()
+        .map(|m| {
+            m.codecs
+                .iter()
+                .filter(|c| !c.is_auxiliary())
+                .map(|c| c.name.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if offered.is_empty() {
+        "far end refused: the gateway's offer has no audio codec".to_owned()
+    } else {
+        format!(
+            "far end refused: the gateway offered {} and no {}",
+            offered.join(" "),
+            callee.name()
+        )
     }
 }
 

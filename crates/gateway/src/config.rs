@@ -64,6 +64,56 @@ pub enum TrunkTransport {
     Tcp,
 }
 
+/// How the codec of a trunk's leg is chosen when the two legs of a call
+/// could use different codecs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TranscodePolicy {
+    /// Prefer a codec both legs share, so media is relayed untouched;
+    /// transcode only when there is none (default).
+    #[default]
+    WhenNeeded,
+    /// Answer this trunk's leg with the first codec of its `codecs` list that
+    /// the peer offered, even if the other leg ends up on another codec (the
+    /// bridge then transcodes).
+    PreferOwnCodecs,
+    /// Never transcode a call involving this trunk: no codec in common is a 488.
+    Never,
+}
+
+/// Opus encoder settings for what Tandem sends on a trunk's leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpusConfig {
+    /// Encoder complexity 0..=10 (the starting point; under load the media
+    /// engine may lower it per call).
+    #[serde(default = "default_opus_complexity")]
+    pub complexity: u8,
+    /// Target bitrate in bit/s (6000..=510000).
+    #[serde(default = "default_opus_bitrate")]
+    pub bitrate: u32,
+    /// In-band forward error correction.
+    #[serde(default = "default_true")]
+    pub fec: bool,
+}
+
+impl Default for OpusConfig {
+    fn default() -> Self {
+        Self {
+            complexity: default_opus_complexity(),
+            bitrate: default_opus_bitrate(),
+            fec: true,
+        }
+    }
+}
+
+fn default_opus_complexity() -> u8 {
+    10
+}
+fn default_opus_bitrate() -> u32 {
+    32_000
+}
+
 /// A username and password.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +155,14 @@ pub struct Trunk {
     pub transport: TrunkTransport,
     /// Codecs offered or accepted on this trunk, in preference order.
     pub codecs: Vec<CodecName>,
+    /// How this leg's codec is chosen relative to the other leg's.
+    pub transcode: TranscodePolicy,
+    /// Opus encoder settings for media sent to this trunk.
+    pub opus: OpusConfig,
+    /// Listen for DTMF tones in this trunk's audio (for trunks that send
+    /// digits in-band) and send them on as RFC 4733 events; needs the call to
+    /// be transcoded (audio is only decoded then).
+    pub inband_dtmf: bool,
     /// Credentials to answer the trunk's challenges with.
     pub outbound_auth: Option<Credentials>,
     /// Credentials the trunk must present (we challenge its requests).
@@ -371,6 +429,12 @@ struct RawTrunk {
     #[serde(default = "default_codecs")]
     codecs: Vec<Spanned<String>>,
     #[serde(default)]
+    transcode: TranscodePolicy,
+    #[serde(default)]
+    opus: Option<Spanned<OpusConfig>>,
+    #[serde(default)]
+    inband_dtmf: bool,
+    #[serde(default)]
     outbound_auth: Option<Credentials>,
     #[serde(default)]
     inbound_auth: Option<Credentials>,
@@ -514,6 +578,20 @@ pub fn parse_str(text: &str, file: &str) -> Result<Config, ConfigError> {
         if !codecs.iter().any(|c| *c != CodecName::TelephoneEvent) {
             return Err(ctx.err(span, "trunk needs at least one audio codec"));
         }
+        let opus = match t.opus {
+            None => OpusConfig::default(),
+            Some(o) => {
+                let ospan = o.span();
+                let o = o.into_inner();
+                if o.complexity > 10 {
+                    return Err(ctx.err(ospan, "opus.complexity must be 0 to 10"));
+                }
+                if !(6_000..=510_000).contains(&o.bitrate) {
+                    return Err(ctx.err(ospan, "opus.bitrate must be 6000 to 510000 bit/s"));
+                }
+                o
+            }
+        };
         let register = match t.register {
             None => None,
             Some(r) => {
@@ -556,6 +634,9 @@ pub fn parse_str(text: &str, file: &str) -> Result<Config, ConfigError> {
             inbound_from,
             transport: t.transport,
             codecs,
+            transcode: t.transcode,
+            opus,
+            inband_dtmf: t.inband_dtmf,
             outbound_auth: t.outbound_auth,
             inbound_auth: t.inbound_auth,
             register,

@@ -41,6 +41,56 @@ impl fmt::Display for Side {
     }
 }
 
+/// A voice codec the media engine can relay or transcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AudioCodec {
+    /// G.711 mu-law, 8 kHz.
+    Pcmu,
+    /// G.711 A-law, 8 kHz.
+    Pcma,
+    /// Opus, 48 kHz.
+    Opus,
+    /// Anything else: relayed only, never transcoded.
+    Other,
+}
+
+/// The codec negotiated on a leg: what the peer sends us and we send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegCodec {
+    /// The voice codec.
+    pub codec: AudioCodec,
+    /// Its payload type on this leg.
+    pub payload_type: u8,
+    /// Its RTP clock rate.
+    pub clock_rate: u32,
+    /// Packet time in milliseconds.
+    pub ptime: u32,
+    /// The telephone-event payload type on this leg (at the codec's clock
+    /// rate), when negotiated.
+    pub telephone_event: Option<u8>,
+}
+
+impl LegCodec {
+    /// Whether media can pass between legs on `self` and `other` untouched.
+    pub fn relayable_to(&self, other: &LegCodec) -> bool {
+        self.codec == other.codec
+            && self.clock_rate == other.clock_rate
+            && self.ptime == other.ptime
+            && self.payload_type == other.payload_type
+            && self.telephone_event == other.telephone_event
+    }
+}
+
+/// What the media engine needs to know about a leg's trunk, fixed for the
+/// call: how to encode toward it and whether to listen for in-band DTMF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LegProfile {
+    /// Opus encoder settings for media sent on this leg.
+    pub opus: crate::config::OpusConfig,
+    /// Detect DTMF tones in this leg's audio.
+    pub inband_dtmf: bool,
+}
+
 /// Where a leg's peer receives media, from its session description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteMedia {
@@ -56,6 +106,8 @@ pub struct RemoteMedia {
     pub peer_receives: bool,
     /// The RTP clock rate of the negotiated codec (for timestamp continuity).
     pub clock_rate: u32,
+    /// The negotiated codec.
+    pub codec: LegCodec,
 }
 
 /// Why a media session could not be opened.
@@ -81,6 +133,7 @@ pub trait MediaSession: Send {
 pub trait MediaEngine: Send {
     /// The session type.
     type Session: MediaSession;
-    /// Opens a session for call number `call` (ports for both legs).
-    fn open(&mut self, call: u64) -> Result<Self::Session, MediaError>;
+    /// Opens a session for call number `call` (ports for both legs), with
+    /// the profiles of leg A's and leg B's trunks.
+    fn open(&mut self, call: u64, profiles: [LegProfile; 2]) -> Result<Self::Session, MediaError>;
 }

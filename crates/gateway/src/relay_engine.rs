@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use crate::config::MediaSettings;
-use crate::media::{MediaEngine, MediaError, MediaSession, RemoteMedia, Side};
+use crate::media::{LegProfile, MediaEngine, MediaError, MediaSession, RemoteMedia, Side};
 
 /// Opens relay sessions, each on one of the media threads (round robin).
 #[derive(Debug)]
@@ -92,7 +92,7 @@ fn leg(side: Side) -> Leg {
 impl MediaEngine for RelayEngine {
     type Session = RelayMedia;
 
-    fn open(&mut self, call: u64) -> Result<RelayMedia, MediaError> {
+    fn open(&mut self, call: u64, _profiles: [LegProfile; 2]) -> Result<RelayMedia, MediaError> {
         let alloc = |e: AllocateError| match e {
             AllocateError::Exhausted { .. } => MediaError::PortsExhausted,
             other => MediaError::Io(std::io::Error::other(other)),

@@ -1,5 +1,6 @@
-//! The caller offers only PCMA and the far trunk allows only PCMU: 488,
-//! nothing forwarded, and the media session opened for the call is closed.
+//! The caller offers only PCMA, the far trunk allows only PCMU, and the far
+//! trunk says `transcode = "never"`: 488, nothing forwarded, and the media
+//! session opened for the call is closed.
 
 mod sim;
 
@@ -8,8 +9,12 @@ use tandem_sip::message::Method;
 use sim::*;
 
 #[test]
-fn no_common_codec_gets_488() {
-    let mut s = Sim::new(); // far-end trunk: PCMU and telephone-event only
+fn no_common_codec_without_transcoding_gets_488() {
+    let text = config_text().replace(
+        "codecs = [\"PCMU\", \"telephone-event\"]",
+        "codecs = [\"PCMU\", \"telephone-event\"]\ntranscode = \"never\"",
+    );
+    let mut s = Sim::with_config(&text);
     let offer = sdp(CALLER_RTP, &[8, 101], "sendrecv", 1);
     let key = s.invite(CALLER, NUMBER, Some(&offer));
     s.run_ms(100);

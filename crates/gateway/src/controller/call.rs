@@ -175,6 +175,8 @@ pub struct Call<S> {
     b_key: TransactionKey,
     b_offer: Sdp,
     b_trunk: String,
+    /// The codec rules of leg A's and leg B's trunks.
+    rules: [plan::LegRules; 2],
     b_auth_tries: u8,
     b_digest: DigestClient,
     /// Nonces of the trunk's challenges we answered.
@@ -308,7 +310,12 @@ impl<S: MediaSession> Call<S> {
             return Err(());
         };
 
-        let media = match ctl.media.open(no.0) {
+        let profile = |t: &crate::config::Trunk| crate::media::LegProfile {
+            opus: t.opus,
+            inband_dtmf: t.inband_dtmf,
+        };
+        let rules = [plan::LegRules::of(trunk_a), plan::LegRules::of(trunk_b)];
+        let media = match ctl.media.open(no.0, [profile(trunk_a), profile(trunk_b)]) {
             Ok(m) => m,
             Err(e) => {
                 warn!(error = %e, "cannot open media");
@@ -334,8 +341,8 @@ impl<S: MediaSession> Call<S> {
         ];
         let b_offer = match plan::offer_for_b(
             a_offer.as_ref(),
-            &trunk_a.codecs,
-            &trunk_b.codecs,
+            &rules[0],
+            &rules[1],
             media.local_rtp(Side::B),
             &mut legs[1].origin,
         ) {
@@ -466,6 +473,7 @@ impl<S: MediaSession> Call<S> {
             b_key,
             b_offer,
             b_trunk: b_name,
+            rules,
             b_auth_tries: 0,
             b_digest: DigestClient::new(),
             b_answered_nonces: Vec::new(),
@@ -655,10 +663,12 @@ impl<S: MediaSession> Call<S> {
         let a_local = media.local_rtp(Side::A);
         let sdp = match &self.a_offer {
             Some(offer) => {
-                let (answer, neg_a) = plan::answer_matching(
+                let (answer, neg_a) = plan::answer_leg(
                     offer,
                     &neg_b,
-                    neg_b.direction,
+                    &self.rules[0],
+                    &self.rules[1],
+                    None,
                     a_local,
                     &mut self.legs[0].origin,
                 )?;
@@ -666,9 +676,13 @@ impl<S: MediaSession> Call<S> {
                 self.legs[0].negotiated = Some(neg_a);
                 answer
             }
-            None => {
-                plan::offer_matching(&neg_b, neg_b.direction, a_local, &mut self.legs[0].origin)?
-            }
+            None => plan::offer_leg(
+                &neg_b,
+                &self.rules[0],
+                &self.rules[1],
+                a_local,
+                &mut self.legs[0].origin,
+            )?,
         };
         self.legs[1].negotiated = Some(neg_b);
         self.a_sdp_sent = Some(sdp.clone());
@@ -1445,10 +1459,16 @@ impl<S: MediaSession> Call<S> {
                 let media = self.media.as_mut()?;
                 media.set_remote(side, plan::remote_media(&neg_other));
                 let local = media.local_rtp(from);
-                let (sdp, neg_from) = plan::answer_matching(
+                let previous = self.legs[from.index()]
+                    .negotiated
+                    .as_ref()
+                    .map(|n| n.codec.clone());
+                let (sdp, neg_from) = plan::answer_leg(
                     offer_received,
                     &neg_other,
-                    neg_other.direction,
+                    &self.rules[from.index()],
+                    &self.rules[side.index()],
+                    previous.as_ref(),
                     local,
                     &mut self.legs[from.index()].origin,
                 )

@@ -1,7 +1,9 @@
-//! How the B2BUA writes session descriptions on each leg so that media can
-//! be relayed without transcoding: the offer toward B carries only codecs
-//! both trunks allow (with A's payload type numbers), and A's answer carries
-//! exactly the codec B chose.
+//! How the B2BUA writes session descriptions on each leg. Relaying media
+//! untouched is preferred: the offer toward B leads with the codecs both
+//! trunks allow (with A's payload type numbers), and A's answer carries the
+//! codec B chose when A offered it. When the legs share no codec (or a
+//! trunk's `transcode = "prefer-own-codecs"` says so), each leg gets its own
+//! codec and the media engine transcodes between them.
 //!
 //! Directions: media flows A -> us -> B and back, so we send to one leg
 //! exactly when we receive from the other. "Our direction" on a leg is the
@@ -16,8 +18,8 @@ use tandem_sip::sdp::{
     NegotiationError, OfferError, Sdp, SdpError, negotiate_answer, process_answer,
 };
 
-use crate::config::CodecName as ConfigCodec;
-use crate::media::RemoteMedia;
+use crate::config::{CodecName as ConfigCodec, TranscodePolicy, Trunk};
+use crate::media::{AudioCodec, LegCodec, RemoteMedia};
 
 /// Our `o=` line on one leg.
 pub type LegOrigin = LocalSession;
@@ -79,72 +81,185 @@ fn allowed(list: &[ConfigCodec], c: &Codec) -> bool {
     list.contains(&want)
 }
 
-/// Our offer toward leg B: A's audio codecs that both trunks allow, A's
-/// payload types, ptime and direction; or, when A made no offer, every codec
-/// both trunks allow on standard payload types.
+/// The media engine's name for a codec.
+pub fn audio_codec(c: &Codec) -> AudioCodec {
+    match (&c.name, c.clock_rate) {
+        (CodecName::Pcmu, 8000) => AudioCodec::Pcmu,
+        (CodecName::Pcma, 8000) => AudioCodec::Pcma,
+        (CodecName::Opus, 48000) => AudioCodec::Opus,
+        _ => AudioCodec::Other,
+    }
+}
+
+/// Whether the bridge can decode and encode `c`.
+fn transcodable(c: &Codec) -> bool {
+    audio_codec(c) != AudioCodec::Other
+}
+
+/// A trunk's codec rules, as the planner needs them.
+#[derive(Debug, Clone)]
+pub struct LegRules {
+    /// Allowed codecs in preference order.
+    pub codecs: Vec<ConfigCodec>,
+    /// How this leg's codec is chosen.
+    pub policy: TranscodePolicy,
+}
+
+impl LegRules {
+    /// The rules of `trunk`.
+    pub fn of(trunk: &Trunk) -> Self {
+        LegRules {
+            codecs: trunk.codecs.clone(),
+            policy: trunk.transcode,
+        }
+    }
+
+    fn allows(&self, c: &Codec) -> bool {
+        allowed(&self.codecs, c)
+    }
+
+    /// Position of `c` in the trunk's preference list.
+    fn rank(&self, c: &Codec) -> usize {
+        self.codecs
+            .iter()
+            .position(|x| allowed(std::slice::from_ref(x), c))
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Our standard codec for a configured name (payload type fixed later).
+    fn standard(name: ConfigCodec) -> Option<Codec> {
+        match name {
+            ConfigCodec::Pcmu => Some(Codec::pcmu()),
+            ConfigCodec::Pcma => Some(Codec::pcma()),
+            ConfigCodec::Opus => Some(Codec::opus(111)),
+            ConfigCodec::TelephoneEvent => None,
+        }
+    }
+}
+
+/// Whether a call between legs with these rules may be transcoded.
+fn may_transcode(a: &LegRules, b: &LegRules) -> bool {
+    a.policy != TranscodePolicy::Never && b.policy != TranscodePolicy::Never
+}
+
+/// `c` with a payload type not used in `taken` (its own when free; static
+/// types are never moved).
+fn with_free_pt(mut c: Codec, taken: &[Codec], dynamic_default: u8) -> Codec {
+    let used = |pt: u8| taken.iter().any(|t| t.payload_type == pt);
+    if c.payload_type >= 96 {
+        c.payload_type = dynamic_default;
+        if used(c.payload_type)
+            && let Some(pt) = (96..=127).find(|pt| !used(*pt))
+        {
+            c.payload_type = pt;
+        }
+    }
+    c
+}
+
+/// Our offer toward leg B. With an offer from A: first A's audio codecs that
+/// both trunks allow (A's payload types, so media can be relayed), then, if
+/// the call may be transcoded, the other codecs B's trunk allows. Without an
+/// offer from A (late offer): every codec B's trunk allows that A's could
+/// take or that the bridge can transcode. telephone-event goes with each
+/// clock rate when B's trunk allows it.
 pub fn offer_for_b(
     a_offer: Option<&Sdp>,
-    a_codecs: &[ConfigCodec],
-    b_codecs: &[ConfigCodec],
+    a: &LegRules,
+    b: &LegRules,
     local: SocketAddr,
     session: &mut LegOrigin,
 ) -> Result<Sdp, PlanError> {
-    let both = |c: &Codec| allowed(a_codecs, c) && allowed(b_codecs, c);
-    let mut media = match a_offer {
+    let transcode = may_transcode(a, b);
+    let (offered, ptime, direction) = match a_offer {
         Some(offer) => {
             let audio = offer
                 .media
                 .iter()
                 .find(|m| m.kind == tandem_sip::sdp::MediaKind::Audio && m.port != 0)
                 .ok_or(PlanError::Negotiation(NegotiationError::NoAudio))?;
-            let voice: Vec<Codec> = audio
-                .codecs
-                .iter()
-                .filter(|c| !c.is_auxiliary() && both(c))
-                .cloned()
-                .collect();
-            let mut codecs = voice.clone();
-            codecs.extend(
-                audio
-                    .codecs
-                    .iter()
-                    .filter(|c| {
-                        c.name == CodecName::TelephoneEvent
-                            && both(c)
-                            && voice.iter().any(|v| v.clock_rate == c.clock_rate)
-                    })
-                    .cloned(),
-            );
-            let mut m = LocalMedia::new(local.ip(), local.port(), codecs);
-            m.ptime = audio.ptime;
-            m.direction = audio.effective_direction();
-            if voice.is_empty() {
-                return Err(PlanError::NoCommonCodec);
-            }
-            m
+            (
+                audio.codecs.clone(),
+                audio.ptime,
+                audio.effective_direction(),
+            )
         }
-        None => {
-            let mut codecs: Vec<Codec> = [Codec::pcmu(), Codec::pcma(), Codec::opus(111)]
-                .into_iter()
-                .filter(|c| both(c))
-                .collect();
-            if codecs.is_empty() {
-                return Err(PlanError::NoCommonCodec);
-            }
-            let te = Codec::telephone_event(101, 8000);
-            if both(&te) {
-                if codecs.iter().any(|c| c.clock_rate == 8000) {
-                    codecs.push(te);
-                }
-                if codecs.iter().any(|c| c.clock_rate == 48000) {
-                    codecs.push(Codec::telephone_event(110, 48000));
-                }
-            }
-            LocalMedia::new(local.ip(), local.port(), codecs)
-        }
+        None => (Vec::new(), None, Direction::SendRecv),
     };
-    media.rtcp_mux = false;
-    Ok(media.offer(session)?)
+    let a_voice: Vec<&Codec> = offered
+        .iter()
+        .filter(|c| !c.is_auxiliary() && a.allows(c))
+        .collect();
+    let mut voice: Vec<Codec> = if a_offer.is_some() {
+        a_voice
+            .iter()
+            .filter(|c| b.allows(c))
+            .map(|c| (*c).clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let a_can_transcode = a_offer.is_none() || a_voice.iter().any(|c| transcodable(c));
+    if transcode && a_can_transcode {
+        for name in &b.codecs {
+            let Some(c) = LegRules::standard(*name) else {
+                continue;
+            };
+            if voice.iter().any(|v| v.same_encoding(&c)) {
+                continue;
+            }
+            let c = with_free_pt(c, &offered, 111);
+            let c = with_free_pt(c, &voice, 111);
+            voice.push(c);
+        }
+    } else if a_offer.is_none() {
+        for name in &b.codecs {
+            if let Some(c) = LegRules::standard(*name)
+                && a.allows(&c)
+            {
+                voice.push(c);
+            }
+        }
+    }
+    if voice.is_empty() {
+        return Err(PlanError::NoCommonCodec);
+    }
+    if b.policy == TranscodePolicy::PreferOwnCodecs {
+        voice.sort_by_key(|c| b.rank(c));
+    }
+    let mut codecs = voice.clone();
+    if b.codecs.contains(&ConfigCodec::TelephoneEvent) {
+        let mut rates: Vec<u32> = voice.iter().map(|c| c.clock_rate).collect();
+        rates.dedup();
+        for rate in rates {
+            if codecs
+                .iter()
+                .any(|c| c.name == CodecName::TelephoneEvent && c.clock_rate == rate)
+            {
+                continue;
+            }
+            let from_a = offered
+                .iter()
+                .find(|c| c.name == CodecName::TelephoneEvent && c.clock_rate == rate)
+                .filter(|_| a.codecs.contains(&ConfigCodec::TelephoneEvent));
+            let te = match from_a {
+                Some(te) => te.clone(),
+                None if transcode => {
+                    let default = if rate == 8000 { 101 } else { 110 };
+                    let te = with_free_pt(Codec::telephone_event(default, rate), &offered, default);
+                    let pt = te.payload_type;
+                    with_free_pt(te, &codecs, pt)
+                }
+                None => continue,
+            };
+            codecs.push(te);
+        }
+    }
+    let mut m = LocalMedia::new(local.ip(), local.port(), codecs);
+    m.ptime = ptime;
+    m.direction = direction;
+    m.rtcp_mux = false;
+    Ok(m.offer(session)?)
 }
 
 /// Reads the answer to an offer we sent.
@@ -163,22 +278,108 @@ fn same_codec_media(other: &Negotiated, direction: Direction, local: SocketAddr)
     m
 }
 
-/// Answers `offer` on one leg with exactly the codec negotiated on the other
-/// leg (relay needs the same codec on both). `other_direction` is our
-/// direction on the other leg.
-pub fn answer_matching(
+/// Answers `offer` from one leg, given what the other leg negotiated
+/// (`other`, with our direction on that leg). The codec is the
+/// other leg's when the offer has it and the rules prefer relaying; else,
+/// if the call may be transcoded, this leg's best offered codec (the one it
+/// had before on a re-INVITE, else by its trunk's order with
+/// `prefer-own-codecs`, else by the offer's order). The engine then sees
+/// different codecs on the two legs and transcodes.
+pub fn answer_leg(
     offer: &Sdp,
     other: &Negotiated,
-    other_direction: Direction,
+    own: &LegRules,
+    other_rules: &LegRules,
+    previous: Option<&Codec>,
     local: SocketAddr,
     session: &mut LegOrigin,
 ) -> Result<(Sdp, Negotiated), PlanError> {
-    let m = same_codec_media(other, other_direction.reverse(), local);
+    let audio = offer
+        .first_audio()
+        .ok_or(PlanError::Negotiation(NegotiationError::NoAudio))?;
+    let candidates: Vec<&Codec> = audio
+        .codecs
+        .iter()
+        .filter(|c| !c.is_auxiliary() && own.allows(c))
+        .collect();
+    let relay = candidates
+        .iter()
+        .find(|c| c.same_encoding(&other.codec))
+        .copied();
+    let transcode = if may_transcode(own, other_rules) && transcodable(&other.codec) {
+        let mut t: Vec<&Codec> = candidates
+            .iter()
+            .copied()
+            .filter(|c| transcodable(c))
+            .collect();
+        if own.policy == TranscodePolicy::PreferOwnCodecs {
+            t.sort_by_key(|c| own.rank(c));
+        }
+        previous
+            .and_then(|p| t.iter().find(|c| c.same_encoding(p)).copied())
+            .or_else(|| t.first().copied())
+    } else {
+        None
+    };
+    let pick = match own.policy {
+        TranscodePolicy::PreferOwnCodecs => transcode.or(relay),
+        _ => relay.or(transcode),
+    }
+    .ok_or(PlanError::NoCommonCodec)?;
+    let direction = other.direction.reverse();
+    if relay.is_some_and(|r| r.same_encoding(pick)) {
+        let m = same_codec_media(other, direction, local);
+        return Ok(negotiate_answer(offer, &m, session)?);
+    }
+    let mut codecs = vec![pick.clone()];
+    if own.codecs.contains(&ConfigCodec::TelephoneEvent) {
+        codecs.push(Codec::telephone_event(101, pick.clock_rate));
+    }
+    let mut m = LocalMedia::new(local.ip(), local.port(), codecs);
+    m.ptime = audio.ptime;
+    m.direction = direction;
     Ok(negotiate_answer(offer, &m, session)?)
 }
 
-/// An offer on one leg with exactly the codec negotiated on the other leg.
-/// `other_direction` is our direction on the other leg.
+/// Our offer to a leg that sent none (late offer), given what the other leg
+/// negotiated (with our direction there): exactly that codec when this leg's trunk allows it (relay),
+/// else this leg's transcodable codecs when the call may be transcoded.
+pub fn offer_leg(
+    other: &Negotiated,
+    own: &LegRules,
+    other_rules: &LegRules,
+    local: SocketAddr,
+    session: &mut LegOrigin,
+) -> Result<Sdp, PlanError> {
+    let direction = other.direction.reverse();
+    if own.allows(&other.codec) || !may_transcode(own, other_rules) {
+        let m = same_codec_media(other, direction, local);
+        return Ok(m.offer(session)?);
+    }
+    let mut codecs: Vec<Codec> = own
+        .codecs
+        .iter()
+        .filter_map(|n| LegRules::standard(*n))
+        .collect();
+    if codecs.is_empty() {
+        return Err(PlanError::NoCommonCodec);
+    }
+    if own.codecs.contains(&ConfigCodec::TelephoneEvent) {
+        if codecs.iter().any(|c| c.clock_rate == 8000) {
+            codecs.push(Codec::telephone_event(101, 8000));
+        }
+        if codecs.iter().any(|c| c.clock_rate == 48000) {
+            codecs.push(Codec::telephone_event(110, 48000));
+        }
+    }
+    let mut m = LocalMedia::new(local.ip(), local.port(), codecs);
+    m.direction = direction;
+    Ok(m.offer(session)?)
+}
+
+/// An offer on one leg with exactly the codec negotiated on that leg before
+/// (re-INVITE toward it). `other_direction` is our direction on the other
+/// leg.
 pub fn offer_matching(
     other: &Negotiated,
     other_direction: Direction,
@@ -205,5 +406,12 @@ pub fn remote_media(neg: &Negotiated) -> RemoteMedia {
         peer_sends: neg.direction.recvs(),
         peer_receives: neg.direction.sends(),
         clock_rate: neg.codec.clock_rate,
+        codec: LegCodec {
+            codec: audio_codec(&neg.codec),
+            payload_type: neg.codec.payload_type,
+            clock_rate: neg.codec.clock_rate,
+            ptime: neg.ptime,
+            telephone_event: neg.telephone_event.as_ref().map(|t| t.payload_type),
+        },
     }
 }

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use tandem::config::{Config, parse_str};
 use tandem::controller::{Controller, LocalAddrs};
-use tandem::media::{MediaEngine, MediaError, MediaSession, RemoteMedia, Side};
+use tandem::media::{LegProfile, MediaEngine, MediaError, MediaSession, RemoteMedia, Side};
 use tandem_sip::message::{HeaderName, Host, Message, Method, Request, Response, StatusCode, Uri};
 use tandem_sip::sdp::{Direction, MediaSection, Sdp};
 use tandem_sip::transaction::{
@@ -156,7 +156,7 @@ fn lock(log: &Mutex<MediaLog>) -> MutexGuard<'_, MediaLog> {
 impl MediaEngine for FakeEngine {
     type Session = FakeSession;
 
-    fn open(&mut self, call: u64) -> Result<FakeSession, MediaError> {
+    fn open(&mut self, call: u64, _profiles: [LegProfile; 2]) -> Result<FakeSession, MediaError> {
         let mut log = lock(&self.log);
         if log.fail_open {
             return Err(MediaError::PortsExhausted);
@@ -1120,7 +1120,8 @@ fn rtpmap(pt: u8) -> (&'static str, Option<&'static str>) {
         0 => ("PCMU/8000", None),
         8 => ("PCMA/8000", None),
         100 | 101 => ("telephone-event/8000", Some("0-16")),
-        111 => ("opus/48000/2", None),
+        111 => ("opus/48000/2", Some("useinbandfec=1")),
+        110 => ("telephone-event/48000", Some("0-16")),
         _ => panic!("no rtpmap for payload type {pt} in the test helper"),
     }
 }
