@@ -207,6 +207,9 @@ pub struct MediaSettings {
     pub timeout: Option<Duration>,
     /// Threads relaying media (each a single-threaded runtime).
     pub threads: usize,
+    /// Lower the Opus encoder complexity of a media thread's calls when the
+    /// thread is loaded, raise it back when it has headroom.
+    pub adaptive_complexity: bool,
 }
 
 /// Log settings.
@@ -363,6 +366,8 @@ struct RawMedia {
     timeout_secs: u64,
     #[serde(default)]
     threads: Option<Spanned<usize>>,
+    #[serde(default = "default_true")]
+    adaptive_complexity: bool,
 }
 
 impl Default for RawMedia {
@@ -374,6 +379,7 @@ impl Default for RawMedia {
             port_max: default_port_max(),
             timeout_secs: default_media_timeout(),
             threads: None,
+            adaptive_complexity: true,
         }
     }
 }
@@ -786,6 +792,7 @@ fn check_media(ctx: &Ctx<'_>, raw: RawMedia) -> Result<MediaSettings, ConfigErro
         port_max: max,
         timeout: (raw.timeout_secs > 0).then(|| Duration::from_secs(raw.timeout_secs)),
         threads,
+        adaptive_complexity: raw.adaptive_complexity,
     })
 }
 

@@ -219,17 +219,21 @@ pub enum DropReason {
     StaleSource,
     /// No address to send to: the other leg has neither a signaled nor a learnt address.
     NoTarget,
+    /// RTCP of a transcoded stream: its sequence numbers and timestamps describe a stream the
+    /// other leg never sees, so it ends at the gateway.
+    Terminated,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 6] = [
+    pub const ALL: [DropReason; 7] = [
         DropReason::Malformed,
         DropReason::Stranger,
         DropReason::SendError,
         DropReason::Direction,
         DropReason::StaleSource,
         DropReason::NoTarget,
+        DropReason::Terminated,
     ];
 
     fn index(self) -> usize {
@@ -245,6 +249,7 @@ impl DropReason {
             DropReason::Direction => "direction",
             DropReason::StaleSource => "stale_source",
             DropReason::NoTarget => "no_target",
+            DropReason::Terminated => "terminated",
         }
     }
 }
