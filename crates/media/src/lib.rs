@@ -14,9 +14,11 @@
 pub mod dtmf;
 pub mod fuzzing;
 pub mod latch;
+pub mod prompt;
 pub mod metrics;
 pub mod ports;
 pub mod relay;
+pub mod resample;
 pub mod rewrite;
 pub mod rtcp;
 pub mod rtp;
