@@ -11,6 +11,7 @@
 //!
 //! See docs/media.md for the design, the latching rules and the measured costs.
 
+pub mod codec;
 pub mod dtmf;
 pub mod fuzzing;
 pub mod latch;
