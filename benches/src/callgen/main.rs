@@ -324,7 +324,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     if media && summary.rx.bad_payload > 0 {
         eprintln!(
-            "callgen: {} packets came out of the gateway as something else than a 20 ms frame of the expected codec",
+            "callgen: {} packets came out of the gateway as something other than a 20 ms frame of the receiving side's codec (not transcoded?)",
             summary.rx.bad_payload
         );
         ok = false;

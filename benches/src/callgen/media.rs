@@ -483,11 +483,6 @@ impl Streams {
         self.slots.len()
     }
 
-    /// The mode the table runs in.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
     /// Claims `slot` for `stream_id`, sending `codecs` (counters reset, not
     /// sending yet).
     pub fn claim(&self, slot: u32, stream_id: u32, codecs: StreamCodecs) {
@@ -1009,5 +1004,272 @@ mod tests {
         assert!(report.latency.mean() <= report.latency_read.mean());
         assert!(report.latency.max() < 1_000_000_000);
         assert_eq!(streams.stray(), 0);
+    }
+
+    fn header(stream_id: u32, seq: u32) -> PayloadHeader {
+        PayloadHeader {
+            sent_ns: 0x0102_0304_0506_0708,
+            stream_id,
+            slot: 3,
+            seq,
+        }
+    }
+
+    fn codecs(send: CodecKind, receive: CodecKind) -> StreamCodecs {
+        StreamCodecs {
+            send,
+            payload_type: send.offer_payload_type(),
+            receive,
+        }
+    }
+
+    #[test]
+    fn relay_packets_carry_the_header_in_every_codec() {
+        let payloads = Payloads::new(&CodecKind::ALL).unwrap();
+        let mut buf = [0u8; MAX_PACKET_LEN];
+        // PCMU: byte for byte the packet callgen always sent.
+        let h = header(77, 70_000);
+        let mut old = [0u8; PACKET_LEN];
+        build_packet(&mut old, &h);
+        let pcmu = codecs(CodecKind::Pcmu, CodecKind::Pcmu);
+        let len = build_stream_packet(&mut buf, Mode::Relay, pcmu, &payloads, &h);
+        assert_eq!(&buf[..len], &old[..]);
+        let len = build_stream_packet(&mut buf, Mode::Relay, pcmu, &Payloads::default(), &h);
+        assert_eq!(&buf[..len], &old[..], "PCMU relay needs no cycle");
+        // PCMA: payload type 8, A-law silence after the header.
+        let pcma = codecs(CodecKind::Pcma, CodecKind::Pcma);
+        let len = build_stream_packet(&mut buf, Mode::Relay, pcma, &payloads, &header(5, 0));
+        assert_eq!(len, PACKET_LEN);
+        assert_eq!(buf[1], 0x80 | 8, "marker, PCMA");
+        assert!(
+            buf[RTP_HEADER_LEN + PAYLOAD_HEADER_LEN..len]
+                .iter()
+                .all(|&b| b == 0xd5)
+        );
+        assert_eq!(PayloadHeader::read_packet(&buf[..len]), Some(header(5, 0)));
+        // Opus: a real frame, the header in its padding.
+        let opus = codecs(CodecKind::Opus, CodecKind::Opus);
+        let h = header(9, 51);
+        let len = build_stream_packet(&mut buf, Mode::Relay, opus, &payloads, &h);
+        let frame = payloads.get(CodecKind::Opus).unwrap().padded(51).unwrap();
+        assert_eq!(len, RTP_HEADER_LEN + frame.len());
+        assert_eq!(buf[1], 111);
+        assert_eq!(&buf[4..8], &(51u32 * 960).to_be_bytes());
+        assert_eq!(PayloadHeader::read_packet(&buf[..len]), Some(h));
+        let rtp = RtpView::parse(&buf[..len]).unwrap();
+        assert!(CodecKind::Opus.is_frame(111, rtp.payload));
+        let mut dec = opus::Decoder::new(48_000, opus::Channels::Mono).unwrap();
+        let mut pcm = [0i16; 960];
+        assert_eq!(dec.decode(rtp.payload, &mut pcm, false).unwrap(), 960);
+    }
+
+    #[test]
+    fn transcoding_packets_carry_the_cycle_from_the_first_sequence_number() {
+        let payloads = Payloads::new(&[CodecKind::Opus, CodecKind::Pcma]).unwrap();
+        let mut buf = [0u8; MAX_PACKET_LEN];
+        let opus = StreamCodecs {
+            payload_type: 96,
+            ..codecs(CodecKind::Opus, CodecKind::Pcma)
+        };
+        let cycle = payloads.get(CodecKind::Opus).unwrap();
+        for n in [0u32, 1, 49, 50, 70_000] {
+            let len =
+                build_stream_packet(&mut buf, Mode::Transcoding, opus, &payloads, &header(42, n));
+            let rtp = RtpView::parse(&buf[..len]).unwrap();
+            assert_eq!(rtp.payload_type, 96);
+            assert_eq!(
+                buf[1] & 0x80 != 0,
+                n == 0,
+                "marker on the first packet only"
+            );
+            assert_eq!(rtp.seq, first_seq(42).wrapping_add(n as u16));
+            assert_eq!(rtp.ssrc, 42);
+            assert_eq!(&buf[4..8], &n.wrapping_mul(960).to_be_bytes());
+            assert_eq!(rtp.payload, cycle.frame(n), "no payload header");
+            assert_eq!(packet_number(rtp.seq, first_seq(42), u64::from(n)), Some(n));
+        }
+        let pcma = codecs(CodecKind::Pcma, CodecKind::Opus);
+        let len = build_stream_packet(&mut buf, Mode::Transcoding, pcma, &payloads, &header(1, 3));
+        assert_eq!(len, PACKET_LEN);
+        assert_eq!(buf[1], 8);
+        assert_eq!(&buf[4..8], &480u32.to_be_bytes());
+        assert_eq!(
+            &buf[RTP_HEADER_LEN..len],
+            payloads.get(CodecKind::Pcma).unwrap().frame(3)
+        );
+        // No Opus cycle: nothing to send.
+        let none = build_stream_packet(
+            &mut buf,
+            Mode::Transcoding,
+            opus,
+            &Payloads::default(),
+            &header(1, 0),
+        );
+        assert_eq!(none, 0);
+    }
+
+    #[test]
+    fn packet_numbers_extend_across_the_sequence_wrap() {
+        assert_eq!(packet_number(65_535, 65_535, 0), Some(0));
+        assert_eq!(packet_number(0, 65_535, 1), Some(1));
+        assert_eq!(packet_number(4, 65_530, 12), Some(10));
+        // Far into the stream: 70,000 packets sent, this one 3 behind.
+        let first = 1234u16;
+        let seq = first.wrapping_add((69_997u32 % 65_536) as u16);
+        assert_eq!(packet_number(seq, first, 70_000), Some(69_997));
+        // A little ahead of what was sent (concealment after the end).
+        assert_eq!(packet_number(first.wrapping_add(5), first, 3), Some(5));
+        // Before the first packet.
+        assert_eq!(packet_number(first.wrapping_sub(2), first, 1), None);
+    }
+
+    #[test]
+    fn rtp_view_skips_csrcs_extensions_and_padding_and_refuses_rtcp() {
+        let mut p = vec![0xb1, 0x00, 0x12, 0x34, 0, 0, 0, 0, 0, 0, 0, 9];
+        p.extend([0xaa; 4]); // one CSRC
+        p.extend([0xbe, 0xde, 0x00, 0x01, 1, 2, 3, 4]); // one-word extension
+        p.extend([7, 8, 9]); // payload
+        p.extend([0, 0, 3]); // three octets of padding
+        let v = RtpView::parse(&p).unwrap();
+        assert_eq!((v.payload_type, v.seq, v.ssrc), (0, 0x1234, 9));
+        assert_eq!(v.payload, &[7, 8, 9]);
+        let mut rtcp = p.clone();
+        rtcp[1] = 200; // SR
+        assert_eq!(RtpView::parse(&rtcp), None);
+        let mut bad_pad = p.clone();
+        *bad_pad.last_mut().unwrap() = 60;
+        assert_eq!(RtpView::parse(&bad_pad), None);
+        assert_eq!(RtpView::parse(&p[..11]), None);
+    }
+
+    /// What a transcoding gateway would send back for input packet `n`.
+    fn output_packet(id: u32, n: u32, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![0u8; RTP_HEADER_LEN];
+        write_rtp_header(
+            &mut p,
+            0,
+            n == 0,
+            first_seq(id).wrapping_add(n as u16),
+            n * 160,
+            id,
+        );
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[test]
+    fn transcoded_output_is_matched_by_ssrc_and_sequence_and_timed_against_its_input() {
+        let streams = Streams::new(4, Mode::Transcoding, Payloads::default());
+        // A stream whose sequence numbers wrap after a few packets.
+        let id = (1..).find(|&i| first_seq(i) > 65_530).unwrap();
+        streams.claim(2, id, codecs(CodecKind::Opus, CodecKind::Pcmu));
+        let slot = &streams.slots[2];
+        // The sender's side: 10 packets, 20 ms apart, from 1 s after the base.
+        let t0 = 1_000_000_000u64;
+        for n in 0..10u32 {
+            let e = &slot.send_times[n as usize % SEND_RING];
+            e.store(
+                pack_send_time(n, t0 + u64::from(n) * 20_000_000),
+                Ordering::Release,
+            );
+        }
+        slot.sent.store(10, Ordering::Release);
+        let mut rx = Receiver::new(&streams);
+        let pcmu = [0x55u8; 160];
+        // Each output packet arrives 45 ms after its input; packet 3 comes
+        // last, packet 5 twice; then one packet past the input (PLC) and one
+        // of a stream that does not exist.
+        let arrive = |n: u32| Some(streams.base_ns + t0 + u64::from(n) * 20_000_000 + 45_000_000);
+        for n in [0, 1, 2, 4, 5, 5, 6, 7, 8, 9, 3, 10] {
+            let pkt = output_packet(id, n, &pcmu);
+            rx.on_datagram(&pkt, arrive(n), arrive(n).unwrap() + 1000);
+        }
+        rx.on_datagram(&output_packet(id + 1, 0, &pcmu), arrive(0), 0);
+        // A wrong payload (not 160 octets) is counted, and still received.
+        slot.send_times[10].store(pack_send_time(10, t0 + 200_000_000), Ordering::Release);
+        slot.sent.store(11, Ordering::Release);
+        rx.on_datagram(
+            &output_packet(id, 10, &pcmu[..100]),
+            arrive(10),
+            arrive(10).unwrap() + 1000,
+        );
+
+        let r = streams.finish(2);
+        assert_eq!(r.sent, 11);
+        assert_eq!(r.received, 11, "0..=10, once each");
+        assert_eq!(r.duplicates, 1);
+        assert_eq!(r.late, 1);
+        assert_eq!(rx.report.extra, 1, "packet 10 before its input was sent");
+        assert_eq!(rx.report.bad_payload, 1);
+        assert_eq!(rx.report.untimed, 0);
+        assert_eq!(streams.stray(), 1);
+        let h = &rx.report.latency;
+        assert_eq!(h.count(), 11);
+        assert_eq!(h.min(), 45_000_000);
+        assert_eq!(h.max(), 45_000_000);
+        assert_eq!(rx.report.latency_read.min(), 45_001_000);
+        assert_eq!(rx.report.latency_read.max(), 45_001_000);
+        assert_eq!(rx.report.kernel_stamped, 11);
+        // The slot is free: its packets are stray now.
+        rx.on_datagram(&output_packet(id, 4, &pcmu), arrive(4), 0);
+        assert_eq!(streams.stray(), 2);
+    }
+
+    #[test]
+    fn a_reused_slot_maps_its_new_stream() {
+        let streams = Streams::new(2, Mode::Transcoding, Payloads::default());
+        let pcmu = codecs(CodecKind::Pcmu, CodecKind::Pcmu);
+        let mut rx = Receiver::new(&streams);
+        for id in [7u32, 8, 9] {
+            streams.claim(1, id, pcmu);
+            let slot = &streams.slots[1];
+            slot.send_times[0].store(pack_send_time(0, 5), Ordering::Release);
+            slot.sent.store(1, Ordering::Release);
+            rx.on_datagram(
+                &output_packet(id, 0, &[0xff; 160]),
+                Some(streams.base_ns + 10),
+                0,
+            );
+            assert_eq!(streams.finish(1).received, 1, "stream {id}");
+        }
+        assert_eq!(rx.slot_of.len(), 1, "old streams are forgotten");
+        assert_eq!(rx.report.latency.count(), 3);
+        assert_eq!(rx.report.latency.max(), 5);
+    }
+
+    #[test]
+    fn transcoding_mode_loops_real_payloads_through_a_socket() {
+        let payloads = Payloads::new(&[CodecKind::Opus, CodecKind::Pcmu]).unwrap();
+        let streams = Streams::new(4, Mode::Transcoding, payloads);
+        let sock = bind_socket("127.0.0.1:0".parse().unwrap()).unwrap();
+        let me = sock.local_addr().unwrap();
+        let rx = spawn_receiver(sock.try_clone().unwrap(), streams.clone()).unwrap();
+        let tx = spawn_sender(sock, streams.clone(), 1000).unwrap();
+        // Looped back unchanged, so each is received in its own codec.
+        streams.claim(0, 500, codecs(CodecKind::Opus, CodecKind::Opus));
+        streams.claim(1, 501, codecs(CodecKind::Pcmu, CodecKind::Pcmu));
+        assert!(streams.start(0, me));
+        assert!(streams.start(1, me));
+        std::thread::sleep(Duration::from_millis(250));
+        streams.stop_sending(0);
+        streams.stop_sending(1);
+        std::thread::sleep(Duration::from_millis(50));
+        let a = streams.finish(0);
+        let b = streams.finish(1);
+        streams.shut_down();
+        tx.join().unwrap();
+        let report = rx.join().unwrap();
+        for r in [a, b] {
+            assert!((10..=15).contains(&r.sent), "sent {}", r.sent);
+            assert_eq!(r.received, r.sent);
+            assert_eq!(r.duplicates + r.late, 0);
+        }
+        assert_eq!(report.bad_payload, 0);
+        assert_eq!(report.extra, 0);
+        assert_eq!(report.untimed, 0);
+        assert_eq!(report.latency.count(), a.received + b.received);
+        assert!(report.latency.max() < 1_000_000_000);
+        assert_eq!(streams.stray(), 0);
+        assert_eq!(streams.send_errors(), 0);
     }
 }

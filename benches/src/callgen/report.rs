@@ -497,7 +497,7 @@ impl Summary {
             if self.mode == Mode::Transcoding {
                 let _ = writeln!(
                     o,
-                    "transcoded output packets with no input packet {}  not a 20 ms {} or {} frame {}  too late to time {}",
+                    "transcoded output packets matching no input {}  not a 20 ms frame of the receiving side's codec ({} at the far end, {} at the caller) {}  too late to time {}",
                     self.rx.extra,
                     self.callee_codec.name(),
                     self.caller_codec.name(),
@@ -532,7 +532,7 @@ impl Summary {
                 Mode::Transcoding => {
                     let _ = writeln!(
                         o,
-                        "latency    transcoding one way latency: input packet n sent -> {via}output packet n {to} (includes the gateway's jitter buffer, decode, resample, encode); 'read' = when callgen's thread read it"
+                        "latency    transcoding one-way latency: input packet n sent -> {via}output packet n {to} (includes the gateway's jitter buffer, decode, resample, encode); 'read' = when callgen's thread read it"
                     );
                 }
             }

@@ -27,7 +27,7 @@ use tandem_sip::dialog::{Dialog, DialogId};
 use tandem_sip::message::{
     CSeq, HeaderName, Host, Message, Method, NameAddr, Request, Response, StatusCode, Uri,
 };
-use tandem_sip::sdp::{Codec, LocalMedia, LocalSession, Sdp, negotiate_answer, process_answer};
+use tandem_sip::sdp::{LocalMedia, LocalSession, Sdp, negotiate_answer, process_answer};
 use tandem_sip::transaction::{
     LayerOutput, LocalVia, TimerConfig, TransactionKey, TransactionLayer, TuEvent,
 };
@@ -1193,5 +1193,183 @@ impl Engine {
             .iter()
             .filter(|Reverse((_, _, a))| matches!(a, Action::FinishSlot(_)))
             .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GATEWAY: &str = "127.0.0.1:5999";
+
+    fn engine(caller: CodecKind, callee: CodecKind) -> Engine {
+        let cfg = RunConfig {
+            target: GATEWAY.parse().unwrap(),
+            number: "+15550100".to_owned(),
+            calls: 1,
+            concurrent: 1,
+            rate: 1.0,
+            duration: Duration::from_secs(1),
+            answer_delay: Duration::ZERO,
+            drain: Duration::from_millis(200),
+            rtp_addr: "127.0.0.1:40000".parse().unwrap(),
+            caller_codec: caller,
+            callee_codec: callee,
+            gateway: None,
+            progress: false,
+            max_run: Duration::from_secs(60),
+        };
+        Engine::new(
+            cfg,
+            None,
+            "127.0.0.1:5001".parse().unwrap(),
+            "127.0.0.1:5002".parse().unwrap(),
+            Instant::now(),
+        )
+    }
+
+    /// Places call 0; returns its INVITE.
+    fn launch(e: &mut Engine) -> Request {
+        e.run_action(Instant::now(), Action::Launch);
+        e.pump(Instant::now());
+        let (side, bytes, dest) = e.outbox.remove(0);
+        assert_eq!((side, dest), (Side::Uac, GATEWAY.parse().unwrap()));
+        match Message::parse(&bytes).unwrap() {
+            Message::Request(r) => r,
+            Message::Response(r) => panic!("sent a response {r:?}"),
+        }
+    }
+
+    /// An INVITE from the gateway to the far end for call 0, offering `m`
+    /// (the formats of the m= line and their attributes).
+    fn gateway_invite(call_id: &str, m: &str) -> Vec<u8> {
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n{m}a=ptime:20\r\n"
+        );
+        format!(
+            "INVITE sip:+15550199@127.0.0.1:5002 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {GATEWAY};branch=z9hG4bK{call_id}\r\n\
+             Max-Forwards: 70\r\n\
+             From: <sip:cg0@127.0.0.1>;tag=gw\r\n\
+             To: <sip:+15550199@127.0.0.1>\r\n\
+             Call-ID: {call_id}@test\r\n\
+             CSeq: 1 INVITE\r\n\
+             Contact: <sip:gw@{GATEWAY}>\r\n\
+             Content-Type: application/sdp\r\n\
+             Content-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        )
+        .into_bytes()
+    }
+
+    /// The far end's reply to `invite`: status and body.
+    fn far_reply(e: &mut Engine, invite: &[u8]) -> (u16, String) {
+        e.handle_datagram(Instant::now(), Side::Uas, invite, GATEWAY.parse().unwrap());
+        let i = e
+            .outbox
+            .iter()
+            .position(|(side, b, _)| *side == Side::Uas && !b.starts_with(b"SIP/2.0 100"))
+            .unwrap();
+        let (_, bytes, _) = e.outbox.remove(i);
+        match Message::parse(&bytes).unwrap() {
+            Message::Response(r) => (
+                r.status.as_u16(),
+                String::from_utf8_lossy(&r.body).into_owned(),
+            ),
+            Message::Request(r) => panic!("sent a request {r:?}"),
+        }
+    }
+
+    #[test]
+    fn the_caller_offers_only_its_codec() {
+        let mut e = engine(CodecKind::Opus, CodecKind::Pcmu);
+        let sdp = String::from_utf8(launch(&mut e).body.to_vec()).unwrap();
+        assert!(sdp.contains("m=audio 40000 RTP/AVP 111\r\n"), "{sdp}");
+        assert!(sdp.contains("a=rtpmap:111 opus/48000/2\r\n"), "{sdp}");
+        assert!(sdp.contains("a=fmtp:111 useinbandfec=1\r\n"), "{sdp}");
+        assert!(sdp.contains("a=ptime:20\r\n"), "{sdp}");
+        assert!(!sdp.contains("PCMU"), "{sdp}");
+
+        let mut e = engine(CodecKind::Pcma, CodecKind::Opus);
+        let sdp = String::from_utf8(launch(&mut e).body.to_vec()).unwrap();
+        assert!(sdp.contains("m=audio 40000 RTP/AVP 8 101\r\n"), "{sdp}");
+        assert!(!sdp.contains("PCMU") && !sdp.contains("opus"), "{sdp}");
+
+        // The default: what callgen always offered.
+        let mut e = engine(CodecKind::Pcmu, CodecKind::Pcmu);
+        let sdp = String::from_utf8(launch(&mut e).body.to_vec()).unwrap();
+        assert!(sdp.contains("m=audio 40000 RTP/AVP 0 101\r\n"), "{sdp}");
+        assert!(
+            sdp.contains("a=rtpmap:101 telephone-event/8000\r\n"),
+            "{sdp}"
+        );
+    }
+
+    #[test]
+    fn the_far_end_answers_with_its_codec_on_the_offered_payload_type() {
+        let mut e = engine(CodecKind::Pcmu, CodecKind::Opus);
+        launch(&mut e);
+        let (status, sdp) = far_reply(
+            &mut e,
+            &gateway_invite(
+                "a",
+                "m=audio 30000 RTP/AVP 0 96\r\na=rtpmap:96 opus/48000/2\r\n",
+            ),
+        );
+        assert_eq!(status, 200);
+        assert!(sdp.contains("m=audio 40000 RTP/AVP 96\r\n"), "{sdp}");
+        assert!(sdp.contains("a=rtpmap:96 opus/48000/2\r\n"), "{sdp}");
+        assert!(sdp.contains("a=fmtp:96 useinbandfec=1\r\n"), "{sdp}");
+        let far = e.far.values().next().unwrap();
+        assert_eq!(far.payload_type, 96);
+        assert_eq!(far.remote_rtp, Some("127.0.0.1:30000".parse().unwrap()));
+        assert_eq!(e.results.far_rejected, 0);
+    }
+
+    #[test]
+    fn the_far_end_refuses_an_offer_without_its_codec_and_the_call_fails_saying_why() {
+        let mut e = engine(CodecKind::Opus, CodecKind::Pcmu);
+        let invite = launch(&mut e);
+        let (status, _) = far_reply(
+            &mut e,
+            &gateway_invite(
+                "b",
+                "m=audio 30000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n",
+            ),
+        );
+        assert_eq!(status, 488);
+        assert_eq!(e.results.far_rejected, 1);
+        // The gateway passes the refusal back to the caller.
+        let resp = Response::for_request(&invite, StatusCode::new(488).unwrap(), Some("gw"));
+        e.handle_datagram(
+            Instant::now(),
+            Side::Uac,
+            &resp.to_bytes(),
+            GATEWAY.parse().unwrap(),
+        );
+        assert!(e.calls.is_empty());
+        assert_eq!(
+            e.results.failed.keys().collect::<Vec<_>>(),
+            ["488 (far end refused: the gateway offered opus and no PCMU)"]
+        );
+    }
+
+    #[test]
+    fn a_488_from_the_gateway_itself_says_the_far_end_saw_nothing() {
+        let mut e = engine(CodecKind::Opus, CodecKind::Pcmu);
+        let invite = launch(&mut e);
+        let resp = Response::for_request(&invite, StatusCode::new(488).unwrap(), Some("gw"));
+        e.handle_datagram(
+            Instant::now(),
+            Side::Uac,
+            &resp.to_bytes(),
+            GATEWAY.parse().unwrap(),
+        );
+        assert_eq!(
+            e.results.failed.keys().collect::<Vec<_>>(),
+            [
+                "488 (from the gateway, which refused the caller's opus offer; the far end saw no INVITE)"
+            ]
+        );
     }
 }

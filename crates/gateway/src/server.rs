@@ -90,6 +90,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                     relay_packets = h.count,
                     relay_p50 = ?h.p50,
                     relay_p99 = ?h.p99,
+                    calls_relayed = crate::relay_engine::CALLS_RELAYED.load(std::sync::atomic::Ordering::Relaxed),
+                    calls_transcoded = crate::relay_engine::CALLS_TRANSCODED.load(std::sync::atomic::Ordering::Relaxed),
                     "status"
                 );
             }

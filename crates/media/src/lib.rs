@@ -14,15 +14,18 @@
 pub mod codec;
 pub mod dtmf;
 pub mod fuzzing;
+pub mod jitter;
 pub mod latch;
-pub mod prompt;
+pub mod load;
 pub mod metrics;
 pub mod ports;
+pub mod prompt;
 pub mod relay;
 pub mod resample;
 pub mod rewrite;
 pub mod rtcp;
 pub mod rtp;
+pub mod transcode;
 
 pub use latch::{Latch, LatchConfig, Verdict};
 pub use metrics::{

@@ -35,11 +35,15 @@ use tokio::time::Sleep;
 use tracing::debug;
 
 use crate::latch::{Latch, LatchConfig, Verdict};
+use crate::load::ComplexityCap;
 use crate::metrics::{DropReason, Histogram, StreamCounters, StreamStats, relay_histogram};
 use crate::ports::{PortLease, PortPair};
 use crate::rewrite::{RewriterConfig, StreamRewriter};
 use crate::rtcp::{RtcpCompound, rewrite_compound};
 use crate::rtp::{RtpHeaderMut, is_rtcp};
+use crate::transcode::{
+    MAX_OUTPUT_PACKET, RtpOutcome as TranscodeOutcome, TranscodeStats, Transcoder,
+};
 
 /// Size of the session's receive buffer. A datagram that fills it entirely may have been
 /// truncated by the kernel and is dropped as malformed.
@@ -156,6 +160,9 @@ pub struct RelayConfig {
     pub media_timeout: Option<Duration>,
     /// Where per-packet processing times go (default: [`relay_histogram`]).
     pub histogram: &'static Histogram,
+    /// The media thread's Opus complexity cap (load policy, see [`crate::load`]); transcoders
+    /// apply it to their encoders, never above their configured complexity. None: no cap.
+    pub complexity_cap: Option<&'static ComplexityCap>,
 }
 
 impl Default for RelayConfig {
@@ -165,6 +172,7 @@ impl Default for RelayConfig {
             rewriter: RewriterConfig::default(),
             media_timeout: None,
             histogram: relay_histogram(),
+            complexity_cap: None,
         }
     }
 }
@@ -233,16 +241,23 @@ impl SessionStats {
     }
 }
 
+/// The transcoders of a call, indexed by the leg whose media each takes in: `[A->B, B->A]`.
+/// `[None, None]` is the relay.
+pub type Transcoders = [Option<Box<Transcoder>>; 2];
+
 #[derive(Debug)]
 enum Control {
     UpdatePeer(Leg, Peer),
     SetDirection(Leg, MediaDirection),
+    SetTranscoders(Box<Transcoders>),
     Stop,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
     counters: [StreamCounters; 2],
+    /// The transcoders' counters, copied after each playout round (`try_lock`: never waits).
+    transcode: std::sync::Mutex<[Option<TranscodeStats>; 2]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,11 +298,18 @@ pub struct RelaySession {
     control: mpsc::UnboundedReceiver<Control>,
     shared: Arc<Shared>,
     histogram: &'static Histogram,
+    complexity_cap: Option<&'static ComplexityCap>,
     media_timeout: Option<Duration>,
     timer: Option<Pin<Box<Sleep>>>,
     last_activity: Instant,
     ended: watch::Sender<Option<EndReason>>,
     buf: [u8; RECV_BUF_LEN],
+    /// Per source leg: the transcoder of that direction, when the legs do not share a codec.
+    transcoders: Transcoders,
+    /// Wakes the session when a transcoder's next frame is due.
+    playout: Option<Pin<Box<Sleep>>>,
+    /// Where transcoders write the packets to send.
+    out_buf: Box<[u8; MAX_OUTPUT_PACKET]>,
 }
 
 impl fmt::Debug for RelaySession {
@@ -375,11 +397,15 @@ impl RelaySession {
             control: control_rx,
             shared: Arc::clone(&shared),
             histogram: config.histogram,
+            complexity_cap: config.complexity_cap,
             media_timeout: config.media_timeout,
             timer,
             last_activity: now,
             ended: ended_tx,
             buf: [0; RECV_BUF_LEN],
+            transcoders: [None, None],
+            playout: None,
+            out_buf: Box::new([0; MAX_OUTPUT_PACKET]),
         };
         let handle = RelayHandle {
             control: control_tx,
@@ -435,6 +461,19 @@ impl RelaySession {
                 self.legs[leg.index()].direction = direction;
                 debug!(?leg, ?direction, "relay direction changed");
             }
+            Control::SetTranscoders(t) => {
+                let [a, b] = *t;
+                debug!(
+                    transcoding = a.is_some() || b.is_some(),
+                    "media path changed"
+                );
+                if let Ok(mut s) = self.shared.transcode.try_lock() {
+                    *s = [None, None];
+                }
+                self.transcoders = [a, b];
+                self.playout = None;
+            }
+
             Control::Stop => {}
         }
     }
@@ -506,6 +545,10 @@ impl RelaySession {
                 return false;
             }
             self.last_activity = now;
+            if self.transcoders[x].is_some() || self.transcoders[y].is_some() {
+                counters.dropped(DropReason::Terminated);
+                return false;
+            }
             let sender = self.rewriters[x].sender_map();
             let report = self.rewriters[y].report_map();
             if (sender.is_some() || report.is_some())
@@ -539,6 +582,29 @@ impl RelaySession {
                 counters.dropped(DropReason::Direction);
                 return false;
             }
+            if let Some(t) = self.transcoders[x].as_mut() {
+                let v = pkt.as_view();
+                let outcome = t.handle_rtp(
+                    now,
+                    v.ssrc().0,
+                    v.sequence_number(),
+                    v.timestamp(),
+                    v.marker(),
+                    v.payload_type().get(),
+                    v.payload(),
+                );
+                match outcome {
+                    TranscodeOutcome::Queued
+                    | TranscodeOutcome::Restarted
+                    | TranscodeOutcome::Event => counters.forwarded(n),
+                    TranscodeOutcome::Late => counters.dropped(DropReason::StaleSource),
+                    TranscodeOutcome::EventDropped | TranscodeOutcome::Dropped => {
+                        counters.dropped(DropReason::Malformed)
+                    }
+                }
+                // Telephone events go out at once.
+                return self.flush_transcoder(x) > 0;
+            }
             if !self.rewriters[x].handle_packet(now, &mut pkt).forward() {
                 counters.dropped(DropReason::StaleSource);
                 return false;
@@ -560,6 +626,84 @@ impl RelaySession {
                 false
             }
         }
+    }
+
+    /// Sends what the transcoder taking media from leg `x` has queued, out of leg `y`'s RTP
+    /// socket; returns how many packets went.
+    fn flush_transcoder(&mut self, x: usize) -> usize {
+        let y = 1 - x;
+        let (Some(io), Some(t)) = (self.io.as_ref(), self.transcoders[x].as_mut()) else {
+            return 0;
+        };
+        let target = self.legs[y].rtp_latch.send_target();
+        let counters = &self.shared.counters[x];
+        let mut sent = 0;
+        while let Some(len) = t.poll_transmit(&mut self.out_buf[..]) {
+            let Some(target) = target else {
+                counters.dropped(DropReason::NoTarget);
+                continue;
+            };
+            match io.legs[y].rtp.try_send_to(&self.out_buf[..len], target) {
+                Ok(_) => sent += 1,
+                Err(_) => counters.dropped(DropReason::SendError),
+            }
+        }
+        sent
+    }
+
+    /// Plays out the transcoders' due frames and arms the playout timer for the next one.
+    fn run_transcoders(&mut self, cx: &mut Context<'_>) {
+        if self.transcoders.iter().all(Option::is_none) {
+            return;
+        }
+        if let Some(cap) = self.complexity_cap {
+            let cap = cap.get();
+            for t in self.transcoders.iter_mut().flatten() {
+                t.apply_complexity_cap(cap);
+            }
+        }
+        // A few rounds at most: a timer that is already due is handled at once.
+        for _ in 0..4 {
+            let mut next: Option<Instant> = None;
+            for x in 0..2 {
+                let now = Instant::now();
+                let Some(t) = self.transcoders[x].as_mut() else {
+                    continue;
+                };
+                if t.poll_timeout().is_some_and(|d| d <= now) {
+                    t.handle_timeout(now);
+                    let stats = t.stats();
+                    if let Ok(mut s) = self.shared.transcode.try_lock() {
+                        s[x] = Some(stats);
+                    }
+                    let sent = self.flush_transcoder(x);
+                    if sent > 0 {
+                        // Decode, resample, encode and send: shared out per packet.
+                        let each = Instant::now().saturating_duration_since(now) / sent as u32;
+                        for _ in 0..sent {
+                            self.histogram.record(each);
+                        }
+                    }
+                }
+                if let Some(d) = self.transcoders[x].as_ref().and_then(|t| t.poll_timeout()) {
+                    next = Some(next.map_or(d, |n| n.min(d)));
+                }
+            }
+            let Some(deadline) = next else {
+                self.playout = None;
+                return;
+            };
+            let deadline = tokio::time::Instant::from_std(deadline);
+            let timer = self
+                .playout
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+            timer.as_mut().reset(deadline);
+            if timer.as_mut().poll(cx).is_pending() {
+                return;
+            }
+        }
+        // Still due after several rounds: come back on the next poll.
+        cx.waker().wake_by_ref();
     }
 
     /// Checks the media timeout; returns true when it has expired.
@@ -609,6 +753,7 @@ impl Future for RelaySession {
             more |= this.drain(cx, leg, SockKind::Rtp);
             more |= this.drain(cx, leg, SockKind::Rtcp);
         }
+        this.run_transcoders(cx);
         if this.poll_timeout(cx) {
             return Poll::Ready(this.finish(EndReason::MediaTimeout));
         }
@@ -652,6 +797,23 @@ impl RelayHandle {
         self.control
             .send(Control::SetDirection(leg, direction))
             .map_err(|_| SessionEnded)
+    }
+
+    /// Switches the media path: transcoders per source leg (`[A->B, B->A]`), or `[None, None]`
+    /// to relay untouched. Built by the caller (off the media thread) and moved in.
+    pub fn set_transcoders(&self, transcoders: Transcoders) -> Result<(), SessionEnded> {
+        self.control
+            .send(Control::SetTranscoders(Box::new(transcoders)))
+            .map_err(|_| SessionEnded)
+    }
+
+    /// The transcoders' counters (jitter buffer depth, late, lost, concealed ...) per source
+    /// leg `[A->B, B->A]`; `None` for a relayed direction or before the first frame.
+    pub fn transcode_stats(&self) -> [Option<TranscodeStats>; 2] {
+        match self.shared.transcode.lock() {
+            Ok(s) => *s,
+            Err(e) => *e.into_inner(),
+        }
     }
 
     /// Packet counters of both legs.
