@@ -81,7 +81,11 @@ fn linphone_opus_to_baresip_pcmu_is_transcoded() {
     let sent_db = e2e::active_level_db(&speech_sent, rate);
     let got_db = e2e::active_level_db(&speech_got, rate_got);
     eprintln!("speech: sent {sent_db:.2} dBFS, baresip received {got_db:.2} dBFS");
-    assert!((sent_db - got_db).abs() <= 2.0, "speech level changed by {:.2} dB", got_db - sent_db);
+    assert!(
+        (sent_db - got_db).abs() <= 2.0,
+        "speech level changed by {:.2} dB",
+        got_db - sent_db
+    );
     assert!(e2e::tone_share(&speech_got, rate_got, 440.0) < 0.05);
     let sent_clicks = e2e::click_ratio(&speech_sent, rate, 0.0);
     let got_clicks = e2e::click_ratio(&speech_got, rate_got, 1.0);
@@ -94,12 +98,19 @@ fn linphone_opus_to_baresip_pcmu_is_transcoded() {
     let tsent = e2e::active_level_db(&tone_sent, trate);
     let tgot = e2e::active_level_db(&tone_got, lrate);
     eprintln!("tone: sent {tsent:.2} dBFS, linphone received {tgot:.2} dBFS ({lrate} Hz)");
-    assert!((tsent - tgot).abs() <= 2.0, "tone level changed by {:.2} dB", tgot - tsent);
+    assert!(
+        (tsent - tgot).abs() <= 2.0,
+        "tone level changed by {:.2} dB",
+        tgot - tsent
+    );
     let f = e2e::dominant_frequency(&tone_got, lrate, 300, 600);
     assert!((f - 440.0).abs() <= 3.0, "linphone heard {f} Hz");
     let clicks = e2e::click_ratio(&tone_got, lrate, 1.0);
     eprintln!("tone click ratio at linphone: {clicks:.2}");
-    assert!(clicks < 1.5, "clicks in the tone: largest jump {clicks:.2}x the tone's own");
+    assert!(
+        clicks < 1.5,
+        "clicks in the tone: largest jump {clicks:.2}x the tone's own"
+    );
 
     e2e::assert_low_loss(&streams, 4);
 }

@@ -888,3 +888,95 @@ pub fn click_ratio(samples: &[f64], rate: u32, trim_s: f64) -> f64 {
     let p = jumps[(jumps.len() as f64 * 0.995) as usize - 1].max(1e-9);
     jumps[jumps.len() - 1] / p
 }
+
+// ----- RFC 4733 events on the wire -----
+
+/// One telephone-event packet seen in a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireEvent {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub payload_type: u8,
+    pub marker: bool,
+    pub timestamp: u32,
+    pub event: u8,
+    pub end: bool,
+    pub duration: u16,
+}
+
+/// Every RTP packet with payload type `pt` in the capture, read as an
+/// RFC 4733 event (RTP found heuristically).
+pub fn wire_events(file: &Path, pt: u8) -> Vec<WireEvent> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(["-o", "rtp.heuristic_rtp:TRUE", "-Y"])
+        .arg(format!("rtp.p_type=={pt}"))
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "udp.srcport",
+            "-e",
+            "udp.dstport",
+            "-e",
+            "rtp.p_type",
+        ])
+        .args([
+            "-e",
+            "rtp.marker",
+            "-e",
+            "rtp.timestamp",
+            "-e",
+            "rtp.payload",
+        ])
+        .output()
+        .expect("tshark");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut events = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 6 {
+            continue;
+        }
+        let hex: String = f[5].chars().filter(char::is_ascii_hexdigit).collect();
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .collect();
+        if bytes.len() < 4 {
+            continue;
+        }
+        let marker = matches!(f[3], "1" | "True" | "true");
+        events.push(WireEvent {
+            src_port: f[0].parse().unwrap_or(0),
+            dst_port: f[1].parse().unwrap_or(0),
+            payload_type: f[2].parse().unwrap_or(0),
+            marker,
+            timestamp: f[4].parse().unwrap_or(0),
+            event: bytes[0],
+            end: bytes[1] & 0x80 != 0,
+            duration: u16::from_be_bytes([bytes[2], bytes[3]]),
+        });
+    }
+    events
+}
+
+/// The digits of a stream of event packets, each with its final duration
+/// (from its end packets) and the number of end packets seen.
+pub fn digits(events: &[WireEvent]) -> Vec<(u8, u16, usize)> {
+    let mut out: Vec<(u8, u32, u16, usize)> = Vec::new();
+    for e in events {
+        match out.last_mut() {
+            Some(last) if last.1 == e.timestamp && last.0 == e.event => {
+                last.2 = last.2.max(e.duration);
+                if e.end {
+                    last.3 += 1;
+                }
+            }
+            _ => out.push((e.event, e.timestamp, e.duration, usize::from(e.end))),
+        }
+    }
+    out.into_iter()
+        .map(|(d, _, dur, ends)| (d, dur, ends))
+        .collect()
+}
