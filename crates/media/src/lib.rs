@@ -1,4 +1,4 @@
-//! tandem-media: RTP/RTCP and the zero-copy relay.
+//! tandem-media: RTP/RTCP, the zero-copy relay, and the transcoding bridge.
 //!
 //! * [`rtp`], [`rtcp`]: zero-copy views over received datagrams, in-place rewriting, and the
 //!   protocol newtypes ([`Ssrc`], [`PayloadType`], [`SeqNo`]).
@@ -7,6 +7,13 @@
 //! * [`ports`]: [`PortAllocator`], RTP/RTCP port pairs from a range.
 //! * [`metrics`]: the per-packet processing-time [`Histogram`] and per-leg counters.
 //! * [`relay`]: [`RelaySession`], the tokio task that relays one call.
+//! * [`codec`]: G.711 and Opus encode/decode with loss concealment.
+//! * [`resample`]: 8/16/48 kHz conversion (rubato FFT, fixed chunks, 5 ms delay).
+//! * [`jitter`]: the adaptive jitter buffer of the transcoding path (sans-IO).
+//! * [`dtmf`]: RFC 4733 events, translation between legs, generation, Goertzel detection.
+//! * [`transcode`]: one direction of a transcoded call (sans-IO pipeline).
+//! * [`load`]: the Opus complexity policy under load.
+//! * [`prompt`]: WAV prompts converted and encoded once, played sans-IO.
 //! * [`fuzzing`]: entry points for the fuzz targets.
 //!
 //! See docs/media.md for the design, the latching rules and the measured costs.

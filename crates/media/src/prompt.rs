@@ -640,6 +640,21 @@ impl PromptPlayer {
     }
 }
 
+/// A leg's real encoder encodes prompts: G.711 or Opus at the codec's own rate.
+impl FrameEncoder for crate::codec::Encoder {
+    fn sample_rate(&self) -> u32 {
+        crate::codec::Encoder::sample_rate(self)
+    }
+
+    fn encode(
+        &mut self,
+        pcm: &[i16],
+        out: &mut [u8],
+    ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        crate::codec::Encoder::encode(self, pcm, out).map_err(Into::into)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
