@@ -208,7 +208,9 @@ pub struct MediaSettings {
     /// Threads relaying media (each a single-threaded runtime).
     pub threads: usize,
     /// Lower the Opus encoder complexity of a media thread's calls when the
-    /// thread is loaded, raise it back when it has headroom.
+    /// thread is loaded, raise it back when it has headroom (off by default:
+    /// on the measured machine the benefit was within run-to-run noise, see
+    /// docs/benchmarks.md).
     pub adaptive_complexity: bool,
 }
 
@@ -366,7 +368,7 @@ struct RawMedia {
     timeout_secs: u64,
     #[serde(default)]
     threads: Option<Spanned<usize>>,
-    #[serde(default = "default_true")]
+    #[serde(default)]
     adaptive_complexity: bool,
 }
 
@@ -379,7 +381,7 @@ impl Default for RawMedia {
             port_max: default_port_max(),
             timeout_secs: default_media_timeout(),
             threads: None,
-            adaptive_complexity: true,
+            adaptive_complexity: false,
         }
     }
 }

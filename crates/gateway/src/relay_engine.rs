@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use tandem_media::codec::{CodecKind, OpusSettings};
-use tandem_media::load::{ComplexityCap, ComplexityPolicy, PolicyConfig};
+use tandem_media::load::{ComplexityPolicy, PolicyConfig, ThreadLoad};
 use tandem_media::relay::{
     EndReason, Leg, LegSetup, MediaDirection, Peer, RelayConfig, RelayHandle, RelaySession,
     Transcoders,
@@ -44,8 +44,8 @@ pub struct RelayEngine {
 #[derive(Debug)]
 struct MediaThread {
     handle: tokio::runtime::Handle,
-    /// The thread's Opus complexity cap, set by the load policy.
-    cap: &'static ComplexityCap,
+    /// The thread's busy time and Opus complexity cap (load policy).
+    load: &'static ThreadLoad,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -64,10 +64,10 @@ impl MediaThread {
             })?;
         // One per media thread for the life of the process (the threads are
         // never replaced), so leaking gives sessions a lock-free &'static.
-        let cap: &'static ComplexityCap = Box::leak(Box::new(ComplexityCap::new()));
+        let load: &'static ThreadLoad = Box::leak(Box::new(ThreadLoad::new()));
         Ok(Self {
             handle,
-            cap,
+            load,
             _stop: stop,
         })
     }
@@ -90,7 +90,7 @@ impl RelayEngine {
             .map(MediaThread::start)
             .collect::<std::io::Result<Vec<_>>>()?;
         if settings.adaptive_complexity {
-            let watched: Vec<_> = runtimes.iter().map(|t| (t.handle.clone(), t.cap)).collect();
+            let watched: Vec<_> = runtimes.iter().map(|t| t.load).collect();
             tokio::spawn(complexity_policy(watched));
         }
         Ok(Self {
@@ -108,13 +108,12 @@ impl RelayEngine {
 const POLICY_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Samples each media thread's busy time and publishes its complexity cap.
-async fn complexity_policy(threads: Vec<(tokio::runtime::Handle, &'static ComplexityCap)>) {
+async fn complexity_policy(threads: Vec<&'static ThreadLoad>) {
     let mut policies: Vec<ComplexityPolicy> = threads
         .iter()
         .map(|_| ComplexityPolicy::new(PolicyConfig::default()))
         .collect();
-    let busy = |h: &tokio::runtime::Handle| h.metrics().worker_total_busy_duration(0);
-    let mut last: Vec<_> = threads.iter().map(|(h, _)| busy(h)).collect();
+    let mut last: Vec<_> = threads.iter().map(|t| t.busy()).collect();
     let mut tick = tokio::time::interval(POLICY_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_at = std::time::Instant::now();
@@ -126,8 +125,8 @@ async fn complexity_policy(threads: Vec<(tokio::runtime::Handle, &'static Comple
             .as_secs_f64()
             .max(1e-3);
         last_at = now;
-        for (i, (h, cap)) in threads.iter().enumerate() {
-            let b = busy(h);
+        for (i, thread) in threads.iter().enumerate() {
+            let b = thread.busy();
             let load = b.saturating_sub(last[i]).as_secs_f64() / wall;
             last[i] = b;
             let before = policies[i].cap();
@@ -140,7 +139,7 @@ async fn complexity_policy(threads: Vec<(tokio::runtime::Handle, &'static Comple
                     "media thread load: Opus complexity cap changed"
                 );
             }
-            cap.set(after);
+            thread.set_cap(after);
         }
     }
 }
@@ -167,7 +166,7 @@ impl MediaEngine for RelayEngine {
         let handle = RelaySession::spawn_on(
             &thread.handle,
             RelayConfig {
-                complexity_cap: Some(thread.cap),
+                thread_load: Some(thread.load),
                 ..self.config
             },
             LegSetup {

@@ -99,7 +99,17 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         }
     }
 
-    info!(calls = ctl.active_calls(), "stopping");
+    let h = tandem_media::relay_histogram().snapshot();
+    info!(
+        calls = ctl.active_calls(),
+        stats = ?ctl.stats(),
+        media_packets = h.count,
+        media_p50 = ?h.p50,
+        media_p99 = ?h.p99,
+        calls_relayed = crate::relay_engine::CALLS_RELAYED.load(std::sync::atomic::Ordering::Relaxed),
+        calls_transcoded = crate::relay_engine::CALLS_TRANSCODED.load(std::sync::atomic::Ordering::Relaxed),
+        "stopping"
+    );
     ctl.shutdown(Instant::now());
     let until = Instant::now() + STOP_GRACE;
     while Instant::now() < until {

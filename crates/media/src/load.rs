@@ -7,13 +7,16 @@
 //! thread that is busy more than [`PolicyConfig::high`] of the time is close to missing frame
 //! deadlines; lowering complexity frees time at once, for every call on the thread.
 //!
-//! [`ComplexityPolicy`] is sans-IO: the daemon samples each media thread's busy fraction
-//! periodically (tokio's `worker_total_busy_duration`) and feeds it to
-//! [`ComplexityPolicy::update`]; the result is published in a [`ComplexityCap`] that the thread's
-//! sessions read once per playout round and apply to their encoders (never above the trunk's
-//! configured complexity).
+//! [`ComplexityPolicy`] is sans-IO. Each media thread has a [`ThreadLoad`]: its sessions add
+//! the time they spend in every poll (receiving, transcoding, sending) to it, and read its cap
+//! once per playout round to apply to their encoders (never above the trunk's configured
+//! complexity). The daemon samples the busy time periodically, feeds the busy fraction to
+//! [`ComplexityPolicy::update`] and publishes the new cap. (tokio's own worker busy-time metric
+//! was tried first: on a loaded current-thread runtime it is only brought up to date when the
+//! thread parks, so it read 40-50 % while the thread was saturated.)
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
 
 /// Thresholds of the policy.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,28 +78,45 @@ impl ComplexityPolicy {
     }
 }
 
-/// A media thread's published cap, read by its sessions without locking.
+/// A media thread's load and published cap, shared by its sessions without locking.
 #[derive(Debug)]
-pub struct ComplexityCap(AtomicU8);
+pub struct ThreadLoad {
+    cap: AtomicU8,
+    busy_ns: AtomicU64,
+}
 
-impl ComplexityCap {
-    /// A cap of 10 (no limit).
+impl ThreadLoad {
+    /// A cap of 10 (no limit), no busy time yet.
     pub const fn new() -> Self {
-        ComplexityCap(AtomicU8::new(10))
+        ThreadLoad {
+            cap: AtomicU8::new(10),
+            busy_ns: AtomicU64::new(0),
+        }
     }
 
     /// Publishes a cap.
-    pub fn set(&self, cap: u8) {
-        self.0.store(cap.min(10), Ordering::Relaxed);
+    pub fn set_cap(&self, cap: u8) {
+        self.cap.store(cap.min(10), Ordering::Relaxed);
     }
 
     /// The cap in force.
-    pub fn get(&self) -> u8 {
-        self.0.load(Ordering::Relaxed)
+    pub fn cap(&self) -> u8 {
+        self.cap.load(Ordering::Relaxed)
+    }
+
+    /// A session spent `d` working.
+    pub fn add_busy(&self, d: Duration) {
+        self.busy_ns
+            .fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// Total busy time so far.
+    pub fn busy(&self) -> Duration {
+        Duration::from_nanos(self.busy_ns.load(Ordering::Relaxed))
     }
 }
 
-impl Default for ComplexityCap {
+impl Default for ThreadLoad {
     fn default() -> Self {
         Self::new()
     }

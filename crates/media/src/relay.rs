@@ -35,7 +35,7 @@ use tokio::time::Sleep;
 use tracing::debug;
 
 use crate::latch::{Latch, LatchConfig, Verdict};
-use crate::load::ComplexityCap;
+use crate::load::ThreadLoad;
 use crate::metrics::{DropReason, Histogram, StreamCounters, StreamStats, relay_histogram};
 use crate::ports::{PortLease, PortPair};
 use crate::rewrite::{RewriterConfig, StreamRewriter};
@@ -160,9 +160,9 @@ pub struct RelayConfig {
     pub media_timeout: Option<Duration>,
     /// Where per-packet processing times go (default: [`relay_histogram`]).
     pub histogram: &'static Histogram,
-    /// The media thread's Opus complexity cap (load policy, see [`crate::load`]); transcoders
-    /// apply it to their encoders, never above their configured complexity. None: no cap.
-    pub complexity_cap: Option<&'static ComplexityCap>,
+    /// The media thread's load: the session adds its busy time and applies the thread's Opus
+    /// complexity cap to its transcoders (see [`crate::load`]). None: neither.
+    pub thread_load: Option<&'static ThreadLoad>,
 }
 
 impl Default for RelayConfig {
@@ -172,7 +172,7 @@ impl Default for RelayConfig {
             rewriter: RewriterConfig::default(),
             media_timeout: None,
             histogram: relay_histogram(),
-            complexity_cap: None,
+            thread_load: None,
         }
     }
 }
@@ -298,7 +298,7 @@ pub struct RelaySession {
     control: mpsc::UnboundedReceiver<Control>,
     shared: Arc<Shared>,
     histogram: &'static Histogram,
-    complexity_cap: Option<&'static ComplexityCap>,
+    thread_load: Option<&'static ThreadLoad>,
     media_timeout: Option<Duration>,
     timer: Option<Pin<Box<Sleep>>>,
     last_activity: Instant,
@@ -397,7 +397,7 @@ impl RelaySession {
             control: control_rx,
             shared: Arc::clone(&shared),
             histogram: config.histogram,
-            complexity_cap: config.complexity_cap,
+            thread_load: config.thread_load,
             media_timeout: config.media_timeout,
             timer,
             last_activity: now,
@@ -656,8 +656,8 @@ impl RelaySession {
         if self.transcoders.iter().all(Option::is_none) {
             return;
         }
-        if let Some(cap) = self.complexity_cap {
-            let cap = cap.get();
+        if let Some(load) = self.thread_load {
+            let cap = load.cap();
             for t in self.transcoders.iter_mut().flatten() {
                 t.apply_complexity_cap(cap);
             }
@@ -735,6 +735,18 @@ impl Future for RelaySession {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<EndReason> {
         let this = self.get_mut();
+        let started = this.thread_load.map(|_| Instant::now());
+        let out = this.poll_inner(cx);
+        if let (Some(load), Some(started)) = (this.thread_load, started) {
+            load.add_busy(started.elapsed());
+        }
+        out
+    }
+}
+
+impl RelaySession {
+    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<EndReason> {
+        let this = self;
         if let Some(reason) = *this.ended.borrow() {
             return Poll::Ready(reason);
         }
