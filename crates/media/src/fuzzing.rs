@@ -144,3 +144,72 @@ pub fn fuzz_rtcp(data: &[u8]) {
         let _ = rtc_rtcp::packet::marshal(&packets);
     }
 }
+
+/// Hostile packets into the transcoding path: a stream of records cut from `data`, each a
+/// packet (arrival step, sequence, timestamp, marker, payload type, payload) fed to two
+/// transcoders (PCMU -> Opus and Opus -> PCMU, both with telephone-event and in-band DTMF
+/// detection), with playout run between packets. Garbage payloads, wild sequence numbers and
+/// timestamps, unknown payload types and malformed events must be dropped or concealed, never
+/// panic, and every packet written must be a well-formed RTP packet of the output format.
+pub fn fuzz_transcode(data: &[u8]) {
+    use crate::codec::CodecKind;
+    use crate::transcode::{StreamFormat, Transcoder, TranscoderConfig};
+
+    let pcmu = StreamFormat {
+        codec: CodecKind::Pcmu,
+        payload_type: 0,
+        ptime_ms: 20,
+        telephone_event: Some(101),
+    };
+    let opus = StreamFormat {
+        codec: CodecKind::Opus,
+        payload_type: 111,
+        ptime_ms: 20,
+        telephone_event: Some(110),
+    };
+    let mut pair = [(pcmu, opus), (opus, pcmu)].map(|(i, o)| {
+        let mut c = TranscoderConfig::new(i, o);
+        c.inband_dtmf = true;
+        c.opus.complexity = 0;
+        Transcoder::new(&c)
+    });
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut out = [0u8; crate::transcode::MAX_OUTPUT_PACKET];
+    let mut rest = data;
+    while rest.len() >= 10 {
+        let step = Duration::from_micros(u64::from(rest[0]) * 200);
+        let seq = u16::from_be_bytes([rest[1], rest[2]]);
+        let ts = word(rest, 3);
+        let marker = rest[7] & 0x80 != 0;
+        let which = usize::from(rest[7] & 1);
+        // Mostly the stream's own payload types, sometimes anything.
+        let pt = match rest[8] % 4 {
+            0 => [0u8, 111][which],
+            1 => [101u8, 110][which],
+            _ => rest[8] & 0x7f,
+        };
+        let len = usize::from(rest[9]).min(rest.len() - 10);
+        let payload = &rest[10..10 + len];
+        rest = &rest[10 + len..];
+        now += step;
+        for (i, t) in pair.iter_mut().enumerate() {
+            let Ok(t) = t else { continue };
+            while let Some(due) = t.poll_timeout().filter(|d| *d <= now) {
+                t.handle_timeout(due);
+            }
+            if i == which {
+                let _ = t.handle_rtp(now, 0x5eed, seq, ts, marker, pt, payload);
+            }
+            let expect = if i == 0 { &opus } else { &pcmu };
+            while let Some(n) = t.poll_transmit(&mut out) {
+                let h = RtpHeader::parse(&out[..n]).expect("transcoder wrote a bad RTP header");
+                let pt = h.payload_type().get();
+                assert!(
+                    pt == expect.payload_type || Some(pt) == expect.telephone_event,
+                    "unexpected payload type {pt}"
+                );
+            }
+        }
+    }
+}
