@@ -8,11 +8,11 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use tandem_routing::{Destination, E164, NumberPlan};
+use tandem_routing::{Agent, AgentDirectory, Destination, E164, NumberPlan};
 use toml::Spanned;
 
 /// A configuration error: where and why.
@@ -223,6 +223,19 @@ pub struct LogSettings {
     pub redact: bool,
 }
 
+/// The HTTP listener: the softphone page and SIP over WebSocket (RFC 7118).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Addresses to listen on (empty: no HTTP listener, the default).
+    pub listen: Vec<SocketAddr>,
+    /// The path of the WebSocket endpoint (`/ws`).
+    pub ws_path: String,
+    /// The directory `/phone` is served from (`web/dist`). A relative path
+    /// is taken from the directory Tandem is started in (the repository
+    /// root for the README's run command), not from the config file's.
+    pub static_dir: PathBuf,
+}
+
 /// A checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -234,10 +247,14 @@ pub struct Config {
     pub media: MediaSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The HTTP listener.
+    pub http: HttpSettings,
     /// Trunks by order of definition.
     pub trunks: Vec<Trunk>,
     /// Numbers.
     pub numbers: NumberPlan,
+    /// Agents (people in the browser softphone) by user name.
+    pub agents: AgentDirectory,
 }
 
 impl Config {
@@ -293,9 +310,13 @@ struct RawConfig {
     #[serde(default)]
     log: RawLog,
     #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
     trunks: Vec<Spanned<RawTrunk>>,
     #[serde(default)]
     numbers: Vec<Spanned<RawNumber>>,
+    #[serde(default)]
+    agents: Vec<Spanned<RawAgent>>,
 }
 
 #[derive(Deserialize)]
@@ -420,6 +441,34 @@ impl Default for RawLog {
 fn default_log_level() -> String {
     "info".to_owned()
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    #[serde(default)]
+    listen: Vec<Spanned<String>>,
+    #[serde(default = "default_ws_path")]
+    ws_path: Spanned<String>,
+    #[serde(default = "default_static_dir")]
+    static_dir: Spanned<String>,
+}
+
+impl Default for RawHttp {
+    fn default() -> Self {
+        Self {
+            listen: Vec::new(),
+            ws_path: default_ws_path(),
+            static_dir: default_static_dir(),
+        }
+    }
+}
+
+fn default_ws_path() -> Spanned<String> {
+    Spanned::new(0..0, "/ws".to_owned())
+}
+fn default_static_dir() -> Spanned<String> {
+    Spanned::new(0..0, "web/dist".to_owned())
+}
 fn default_true() -> bool {
     true
 }
@@ -481,7 +530,10 @@ fn default_reg_expires() -> u32 {
 #[serde(deny_unknown_fields)]
 struct RawNumber {
     number: Spanned<String>,
-    forward: Spanned<RawForward>,
+    #[serde(default)]
+    forward: Option<Spanned<RawForward>>,
+    #[serde(default)]
+    ring: Option<Spanned<RawRing>>,
 }
 
 #[derive(Deserialize)]
@@ -489,6 +541,23 @@ struct RawNumber {
 struct RawForward {
     trunk: Spanned<String>,
     to: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRing {
+    agent: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    username: Spanned<String>,
+    password: Spanned<String>,
+    #[serde(default)]
+    display_name: Option<Spanned<String>>,
+    #[serde(default)]
+    outbound_trunk: Option<Spanned<String>>,
 }
 
 // ----- checking -----
@@ -528,6 +597,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Config, ConfigError> {
 
     let sip = check_sip(&ctx, raw.sip)?;
     let media = check_media(&ctx, raw.media)?;
+    let http = check_http(&ctx, raw.http, &sip)?;
     let log = LogSettings {
         level: raw.log.level,
         redact: raw.log.redact,
@@ -651,41 +721,67 @@ pub fn parse_str(text: &str, file: &str) -> Result<Config, ConfigError> {
         });
     }
 
+    let agents = check_agents(&ctx, raw.agents, &trunks)?;
+
     let mut numbers = NumberPlan::new();
     for n in raw.numbers {
+        let span = n.span();
         let n = n.into_inner();
         let number: E164 = n
             .number
             .get_ref()
             .parse()
             .map_err(|e| ctx.err(n.number.span(), format!("number: {e}")))?;
-        let fwd = n.forward.into_inner();
-        let trunk = fwd.trunk.get_ref().trim();
-        match trunks.iter().find(|t| t.name == trunk) {
-            None => return Err(ctx.err(fwd.trunk.span(), format!("no trunk named {trunk:?}"))),
-            Some(t) if t.address.is_none() => {
+        let destination = match (n.forward, n.ring) {
+            (Some(_), Some(ring)) => {
                 return Err(ctx.err(
-                    fwd.trunk.span(),
-                    format!("trunk {trunk:?} has no address to forward calls to"),
+                    ring.span(),
+                    "a number has either `forward` or `ring`, not both",
                 ));
             }
-            Some(_) => {}
-        }
-        let to: E164 = fwd
-            .to
-            .get_ref()
-            .parse()
-            .map_err(|e| ctx.err(fwd.to.span(), format!("forward.to: {e}")))?;
-        if numbers
-            .insert(
-                number.clone(),
+            (None, None) => {
+                return Err(ctx.err(
+                    span,
+                    "a number needs `forward = { trunk, to }` or `ring = { agent }`",
+                ));
+            }
+            (None, Some(ring)) => {
+                let ring = ring.into_inner();
+                let agent = ring.agent.get_ref().trim();
+                if !agents.contains(agent) {
+                    return Err(ctx.err(ring.agent.span(), format!("no agent named {agent:?}")));
+                }
+                Destination::Agent {
+                    agent: agent.to_owned(),
+                }
+            }
+            (Some(fwd), None) => {
+                let fwd = fwd.into_inner();
+                let trunk = fwd.trunk.get_ref().trim();
+                match trunks.iter().find(|t| t.name == trunk) {
+                    None => {
+                        return Err(ctx.err(fwd.trunk.span(), format!("no trunk named {trunk:?}")));
+                    }
+                    Some(t) if t.address.is_none() => {
+                        return Err(ctx.err(
+                            fwd.trunk.span(),
+                            format!("trunk {trunk:?} has no address to forward calls to"),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                let to: E164 = fwd
+                    .to
+                    .get_ref()
+                    .parse()
+                    .map_err(|e| ctx.err(fwd.to.span(), format!("forward.to: {e}")))?;
                 Destination::Forward {
                     trunk: trunk.to_owned(),
                     to,
-                },
-            )
-            .is_some()
-        {
+                }
+            }
+        };
+        if numbers.insert(number.clone(), destination).is_some() {
             return Err(ctx.err(n.number.span(), format!("number {number} is defined twice")));
         }
     }
@@ -695,8 +791,134 @@ pub fn parse_str(text: &str, file: &str) -> Result<Config, ConfigError> {
         sip,
         media,
         log,
+        http,
         trunks,
         numbers,
+        agents,
+    })
+}
+
+/// Checks `[[agents]]`: user names usable as a SIP user part and unique,
+/// passwords not empty, outbound trunks that exist and have an address.
+fn check_agents(
+    ctx: &Ctx<'_>,
+    raw: Vec<Spanned<RawAgent>>,
+    trunks: &[Trunk],
+) -> Result<AgentDirectory, ConfigError> {
+    let mut agents = AgentDirectory::new();
+    for a in raw {
+        let a = a.into_inner();
+        let username = a.username.get_ref().trim();
+        if username.is_empty() {
+            return Err(ctx.err(a.username.span(), "agent username is empty"));
+        }
+        // RFC 3261 `unreserved` characters only: the name is written
+        // unescaped into SIP URIs and digest headers.
+        if let Some(c) = username
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-_.!~*'()".contains(*c)))
+        {
+            return Err(ctx.err(
+                a.username.span(),
+                format!(
+                    "agent username {username:?} has {c:?}; use letters, digits and - _ . ! ~ * ' ( )"
+                ),
+            ));
+        }
+        if agents.contains(username) {
+            return Err(ctx.err(
+                a.username.span(),
+                format!("duplicate agent username {username:?}"),
+            ));
+        }
+        if a.password.get_ref().is_empty() {
+            return Err(ctx.err(
+                a.password.span(),
+                format!("agent {username:?} has an empty password"),
+            ));
+        }
+        let display_name = match &a.display_name {
+            Some(d) if d.get_ref().chars().any(char::is_control) => {
+                return Err(ctx.err(d.span(), "display_name has control characters"));
+            }
+            Some(d) if !d.get_ref().trim().is_empty() => d.get_ref().trim().to_owned(),
+            _ => username.to_owned(),
+        };
+        let outbound_trunk = match &a.outbound_trunk {
+            None => None,
+            Some(t) => {
+                let name = t.get_ref().trim();
+                match trunks.iter().find(|tr| tr.name == name) {
+                    None => return Err(ctx.err(t.span(), format!("no trunk named {name:?}"))),
+                    Some(tr) if tr.address.is_none() => {
+                        return Err(ctx.err(
+                            t.span(),
+                            format!("trunk {name:?} has no address to send calls to"),
+                        ));
+                    }
+                    Some(_) => Some(name.to_owned()),
+                }
+            }
+        };
+        agents.insert(Agent {
+            username: username.to_owned(),
+            display_name,
+            password: a.password.into_inner(),
+            outbound_trunk,
+        });
+    }
+    Ok(agents)
+}
+
+fn check_http(ctx: &Ctx<'_>, raw: RawHttp, sip: &SipSettings) -> Result<HttpSettings, ConfigError> {
+    let mut listen: Vec<SocketAddr> = Vec::new();
+    for s in &raw.listen {
+        let addr = s.get_ref().trim().parse::<SocketAddr>().map_err(|_| {
+            ctx.err(
+                s.span(),
+                format!("{:?} is not an IP:port to listen on", s.get_ref()),
+            )
+        })?;
+        if addr.port() != 0 && listen.contains(&addr) {
+            return Err(ctx.err(s.span(), format!("http.listen has {addr} twice")));
+        }
+        if addr.port() != 0 && sip.tcp.contains(&addr) {
+            return Err(ctx.err(
+                s.span(),
+                format!("http.listen {addr} is also a sip.tcp listener"),
+            ));
+        }
+        listen.push(addr);
+    }
+    let ws_path = raw.ws_path.get_ref().trim().to_owned();
+    let path_ok = ws_path.len() > 1
+        && ws_path.starts_with('/')
+        && !ws_path.ends_with('/')
+        && ws_path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
+    if !path_ok {
+        return Err(ctx.err(
+            raw.ws_path.span(),
+            format!(
+                "ws_path {ws_path:?} must be an absolute path like \"/ws\" (letters, digits, - . _ ~ and /)"
+            ),
+        ));
+    }
+    if ws_path == "/phone" || ws_path.starts_with("/phone/") {
+        return Err(ctx.err(
+            raw.ws_path.span(),
+            "ws_path must not be under /phone (the softphone page)",
+        ));
+    }
+    let static_dir = raw.static_dir.get_ref().trim();
+    if static_dir.is_empty() {
+        return Err(ctx.err(raw.static_dir.span(), "static_dir is empty"));
+    }
+    Ok(HttpSettings {
+        listen,
+        ws_path,
+        static_dir: PathBuf::from(static_dir),
     })
 }
 
@@ -950,5 +1172,209 @@ mod net_tests {
                 .contains("::1".parse().unwrap())
         );
         assert!(IpNet::parse("10.0.0.0/33").is_none());
+    }
+}
+
+#[cfg(test)]
+mod http_tests {
+    use super::*;
+
+    #[test]
+    fn http_is_off_by_default() {
+        let c = Config::defaults();
+        assert!(c.http.listen.is_empty());
+        assert_eq!(c.http.ws_path, "/ws");
+        assert_eq!(c.http.static_dir, PathBuf::from("web/dist"));
+    }
+
+    #[test]
+    fn http_section_is_read() {
+        let text = "[http]\nlisten = [\"127.0.0.1:8080\", \"[::1]:8080\"]\nws_path = \"/sip\"\nstatic_dir = \"/srv/phone\"\n";
+        let c = parse_str(text, "h.toml").unwrap();
+        assert_eq!(
+            c.http.listen,
+            vec![
+                "127.0.0.1:8080".parse::<SocketAddr>().unwrap(),
+                "[::1]:8080".parse().unwrap()
+            ]
+        );
+        assert_eq!(c.http.ws_path, "/sip");
+        assert_eq!(c.http.static_dir, PathBuf::from("/srv/phone"));
+    }
+
+    #[test]
+    fn http_errors_name_the_line() {
+        let cases = [
+            (
+                "[http]\nlisten = [\"localhost:8080\"]\n",
+                2,
+                "not an IP:port",
+            ),
+            ("[http]\nws_path = \"ws\"\n", 2, "absolute path"),
+            ("[http]\nws_path = \"/ws?x=1\"\n", 2, "absolute path"),
+            ("[http]\nws_path = \"/phone/ws\"\n", 2, "under /phone"),
+            ("[http]\n\nstatic_dir = \"\"\n", 3, "static_dir is empty"),
+            (
+                "[http]\nlisten = [\"127.0.0.1:8080\",\n  \"127.0.0.1:8080\"]\n",
+                3,
+                "twice",
+            ),
+            (
+                "[sip]\ntcp = [\"127.0.0.1:5060\"]\n[http]\nlisten = [\"127.0.0.1:5060\"]\n",
+                4,
+                "also a sip.tcp listener",
+            ),
+            ("[http]\nport = 8080\n", 2, "unknown field"),
+        ];
+        for (text, line, reason) in cases {
+            let e = parse_str(text, "h.toml").unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.reason.contains(reason), "{text:?}: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod agent_tests {
+    use super::*;
+
+    const TRUNK: &str = "[[trunks]]\nname = \"pstn\"\naddress = \"127.0.0.1:5090\"\n";
+
+    fn err(text: &str) -> ConfigError {
+        parse_str(text, "a.toml").unwrap_err()
+    }
+
+    #[test]
+    fn agents_and_a_number_that_rings_one() {
+        let text = format!(
+            "{TRUNK}\
+             [[agents]]\n\
+             username = \"alice\"\n\
+             password = \"alice-secret\"\n\
+             display_name = \"Alice Example\"\n\
+             outbound_trunk = \"pstn\"\n\
+             [[agents]]\n\
+             username = \"bob\"\n\
+             password = \"b\"\n\
+             [[numbers]]\n\
+             number = \"+15550100\"\n\
+             ring = {{ agent = \"alice\" }}\n\
+             [[numbers]]\n\
+             number = \"+15550101\"\n\
+             forward = {{ trunk = \"pstn\", to = \"+15550199\" }}\n"
+        );
+        let c = parse_str(&text, "a.toml").unwrap();
+        assert_eq!(c.agents.len(), 2);
+        let alice = c.agents.get("alice").unwrap();
+        assert_eq!(alice.display_name, "Alice Example");
+        assert_eq!(alice.password, "alice-secret");
+        assert_eq!(alice.outbound_trunk.as_deref(), Some("pstn"));
+        let bob = c.agents.get("bob").unwrap();
+        assert_eq!(
+            bob.display_name, "bob",
+            "display name defaults to the username"
+        );
+        assert_eq!(bob.outbound_trunk, None);
+        assert_eq!(
+            c.numbers.route("+15550100"),
+            Ok(&Destination::Agent {
+                agent: "alice".into()
+            })
+        );
+        assert!(matches!(
+            c.numbers.route("+15550101"),
+            Ok(Destination::Forward { .. })
+        ));
+        assert!(Config::defaults().agents.is_empty());
+    }
+
+    #[test]
+    fn duplicate_username_names_the_second() {
+        let e = err("[[agents]]\nusername = \"alice\"\npassword = \"x\"\n\
+                     [[agents]]\nusername = \"alice\"\npassword = \"y\"\n");
+        assert_eq!((e.line, e.column), (5, 12), "{e}");
+        assert!(
+            e.reason.contains("duplicate agent username \"alice\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_agent_fields() {
+        let e = err("[[agents]]\nusername = \"al ice\"\npassword = \"x\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.reason.contains("' '"), "{e}");
+        let e = err("[[agents]]\nusername = \"  \"\npassword = \"x\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.reason.contains("empty"), "{e}");
+        let e = err("[[agents]]\nusername = \"alice\"\npassword = \"\"\n");
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.reason.contains("empty password"), "{e}");
+        let e = err("[[agents]]\nusername = \"alice\"\n");
+        assert!(e.reason.contains("password"), "{e}");
+        let e = err("[[agents]]\nusername = \"alice\"\npassword = \"x\"\ncolour = \"red\"\n");
+        assert_eq!(e.line, 4, "{e}");
+        let e =
+            err("[[agents]]\nusername = \"alice\"\npassword = \"x\"\ndisplay_name = \"A\\nB\"\n");
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.reason.contains("control"), "{e}");
+    }
+
+    #[test]
+    fn outbound_trunk_must_exist_and_have_an_address() {
+        let e =
+            err("[[agents]]\nusername = \"alice\"\npassword = \"x\"\noutbound_trunk = \"nope\"\n");
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.reason.contains("no trunk named \"nope\""), "{e}");
+        let e = err(
+            "[[trunks]]\nname = \"in\"\ninbound_from = [\"10.0.0.0/8\"]\n\
+                     [[agents]]\nusername = \"alice\"\npassword = \"x\"\noutbound_trunk = \"in\"\n",
+        );
+        assert_eq!(e.line, 7, "{e}");
+        assert!(e.reason.contains("no address"), "{e}");
+    }
+
+    #[test]
+    fn number_needs_exactly_one_destination() {
+        let agent = "[[agents]]\nusername = \"alice\"\npassword = \"x\"\n";
+        let e = err(&format!(
+            "{TRUNK}{agent}[[numbers]]\nnumber = \"+15550100\"\n\
+             forward = {{ trunk = \"pstn\", to = \"+15550199\" }}\nring = {{ agent = \"alice\" }}\n"
+        ));
+        assert_eq!(e.line, 10, "{e}");
+        assert!(e.reason.contains("not both"), "{e}");
+        let e = err(&format!(
+            "{TRUNK}{agent}[[numbers]]\nnumber = \"+15550100\"\n"
+        ));
+        assert_eq!(e.line, 7, "{e}");
+        assert!(e.reason.contains("needs"), "{e}");
+        let e = err(&format!(
+            "{TRUNK}{agent}[[numbers]]\nnumber = \"+15550100\"\nring = {{ agent = \"bob\" }}\n"
+        ));
+        assert_eq!(e.line, 9, "{e}");
+        assert!(e.reason.contains("no agent named \"bob\""), "{e}");
+        let e = err(&format!(
+            "{TRUNK}{agent}[[numbers]]\nnumber = \"+15550100\"\nring = {{ agent = \"alice\", team = \"x\" }}\n"
+        ));
+        assert_eq!(e.line, 9, "{e}");
+        // The same number once forwarded and once ringing is still a duplicate.
+        let e = err(&format!(
+            "{TRUNK}{agent}[[numbers]]\nnumber = \"+15550100\"\nring = {{ agent = \"alice\" }}\n\
+             [[numbers]]\nnumber = \"+15550100\"\nforward = {{ trunk = \"pstn\", to = \"+15550199\" }}\n"
+        ));
+        assert_eq!(e.line, 11, "{e}");
+        assert!(e.reason.contains("defined twice"), "{e}");
+    }
+
+    #[test]
+    fn agents_may_come_before_the_trunks_they_use() {
+        let text = format!(
+            "[[agents]]\nusername = \"alice\"\npassword = \"x\"\noutbound_trunk = \"pstn\"\n{TRUNK}"
+        );
+        let c = parse_str(&text, "a.toml").unwrap();
+        assert_eq!(
+            c.agents.get("alice").unwrap().outbound_trunk.as_deref(),
+            Some("pstn")
+        );
     }
 }

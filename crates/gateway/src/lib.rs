@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod controller;
+pub mod http;
 pub mod logging;
 pub mod media;
 pub mod relay_engine;

@@ -1,13 +1,18 @@
 //! tandem-routing: pure call policy. No I/O, no clock of its own.
 //!
-//! This first slice knows phone numbers ([`E164`]) and where a call to one of
-//! our numbers goes ([`NumberPlan`]): forward to a number on a trunk. Later
-//! issues add agents, working hours, holidays, ring strategies and voicemail
-//! as further [`Destination`] kinds and plan steps.
+//! It knows phone numbers ([`E164`]), where a call to one of our numbers goes
+//! ([`NumberPlan`]: forward to a number on a trunk, or ring an agent) and the
+//! agents themselves ([`agents`]: credentials, outbound trunk, presence).
+//! Later issues add working hours, holidays, ring strategies and voicemail as
+//! further [`Destination`] kinds and plan steps.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+
+pub mod agents;
+
+pub use agents::{Agent, AgentDirectory, OutboundError, Presence, UnknownAgent};
 
 /// Why a phone number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,6 +109,11 @@ pub enum Destination {
         trunk: String,
         /// The number dialled on that trunk.
         to: E164,
+    },
+    /// Ring an agent: every registration of the agent in the browser.
+    Agent {
+        /// The agent's user name.
+        agent: String,
     },
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Layers follow RFC 3261 §17: [`message`] (parsing, serialisation),
 //! [`transaction`] (the four RFC 3261 machines, sans-IO), `dialog`, [`auth`]
-//! (digest), [`register`] (outbound registration), [`sdp`] (offer/answer) and
+//! (digest), [`register`] (outbound registration), [`registrar`]
+//! (bindings of the agents that register with us), [`sdp`] (offer/answer) and
 //! [`transport`] (framing and the tokio shells).
 
 pub mod auth;
@@ -11,6 +12,7 @@ pub mod dialog;
 pub mod fuzzing;
 pub mod message;
 pub mod register;
+pub mod registrar;
 pub mod sdp;
 pub mod transaction;
 pub mod transport;

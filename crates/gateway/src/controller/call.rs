@@ -100,11 +100,14 @@ fn host_of(s: &str) -> Host {
     s.parse().unwrap_or_else(|_| Host::Domain(s.to_owned()))
 }
 
-/// `sip:[user@]host[:port]`, with `;transport=tcp` for TCP.
+/// `sip:[user@]host[:port]`, with `;transport=tcp|ws|wss` for TCP and WebSocket.
 fn sip_uri(user: Option<&str>, host: Host, port: Option<u16>, transport: TransportKind) -> Uri {
     let mut params = Params::default();
-    if transport == TransportKind::Tcp {
-        params.set("transport", Some("tcp"));
+    match transport {
+        TransportKind::Tcp => params.set("transport", Some("tcp")),
+        TransportKind::Ws => params.set("transport", Some("ws")),
+        TransportKind::Wss => params.set("transport", Some("wss")),
+        TransportKind::Udp | TransportKind::Tls => {}
     }
     Uri::Sip(SipUri {
         secure: false,
@@ -282,7 +285,14 @@ impl<S: MediaSession> Call<S> {
                 return Err(());
             }
         };
-        let tandem_routing::Destination::Forward { trunk: b_name, to } = dest;
+        let (b_name, to) = match dest {
+            tandem_routing::Destination::Forward { trunk, to } => (trunk, to),
+            tandem_routing::Destination::Agent { .. } => {
+                // Agent routing (forking to registrations) is wired later.
+                refuse(ctl, 480, "Agent Routing Not Wired Yet");
+                return Err(());
+            }
+        };
         let Some(trunk_b) = config.trunk(&b_name) else {
             refuse(ctl, 500, "Trunk Missing");
             return Err(());
@@ -1534,6 +1544,11 @@ impl<S: MediaSession> Call<S> {
 /// an IP literal, else the leg's known peer. A stream connection is reused
 /// when the address is the peer's.
 fn resolve_target(target: &Uri, leg: Peer) -> Peer {
+    // A WebSocket peer is reached only over the connection it opened
+    // (RFC 7118 §5: its Contact host is usually a `.invalid` name).
+    if matches!(leg.transport, TransportKind::Ws | TransportKind::Wss) {
+        return leg;
+    }
     let Some(u) = target.as_sip() else { return leg };
     let ip = match &u.host {
         Host::V4(ip) => std::net::IpAddr::V4(*ip),
@@ -1591,7 +1606,7 @@ fn map_failure(code: u16) -> u16 {
     }
 }
 
-fn now_unix() -> u64 {
+pub(super) fn now_unix() -> u64 {
     // Digest nonces carry wall-clock seconds so they survive restarts.
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

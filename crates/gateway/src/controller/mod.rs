@@ -14,6 +14,7 @@
 //! answer, failures, CANCEL, BYE and re-INVITEs are mapped across.
 
 mod call;
+mod registrar;
 mod sdp;
 
 use std::collections::{HashMap, VecDeque};
@@ -40,7 +41,7 @@ use crate::media::MediaEngine;
 use call::{Call, CallNo};
 
 /// Methods Tandem accepts outside a dialog today.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
 
 /// Local addresses the controller writes into Via and Contact.
 #[derive(Debug, Clone, Default)]
@@ -49,17 +50,24 @@ pub struct LocalAddrs {
     pub udp: Vec<SocketAddr>,
     /// TCP listeners.
     pub tcp: Vec<SocketAddr>,
+    /// HTTP listeners that take SIP over WebSocket (RFC 7118).
+    pub ws: Vec<SocketAddr>,
     /// Address to advertise instead of the bound one.
     pub advertised: Option<IpAddr>,
 }
 
 impl LocalAddrs {
-    /// The address messages to `dest` over `transport` leave from.
+    /// The address messages to `dest` over `transport` leave from: what our
+    /// Via sent-by and Contact say. For WebSocket it is the HTTP listener the
+    /// browser connected to (of the same address family if there are
+    /// several); the browser routes nothing by it (RFC 7118 §5: requests and
+    /// responses follow the connection).
     pub fn for_dest(&self, transport: TransportKind, dest: SocketAddr) -> Option<SocketAddr> {
         let list = match transport {
             TransportKind::Udp => &self.udp,
             TransportKind::Tcp => &self.tcp,
-            _ => return None,
+            TransportKind::Ws => &self.ws,
+            TransportKind::Tls | TransportKind::Wss => return None,
         };
         let mut a = list
             .iter()
@@ -110,6 +118,8 @@ pub struct Controller<M: MediaEngine> {
     local: LocalAddrs,
     policy: UasPolicy,
     auth: DigestServer,
+    /// Bindings of agents registered with us.
+    registrar: tandem_sip::registrar::Registrar,
     calls: HashMap<CallNo, Call<M::Session>>,
     next_call: CallNo,
     /// Server INVITE transaction of leg A -> call.
@@ -162,8 +172,15 @@ impl<M: MediaEngine> Controller<M> {
             layer,
             media,
             local,
-            policy: UasPolicy::b2bua(),
+            policy: {
+                let mut p = UasPolicy::b2bua();
+                if !p.allowed_methods.contains(&Method::Register) {
+                    p.allowed_methods.push(Method::Register);
+                }
+                p
+            },
             auth: DigestServer::new(secret),
+            registrar: tandem_sip::registrar::Registrar::new(Default::default()),
             calls: HashMap::new(),
             next_call: CallNo(1),
             by_server_tx: HashMap::new(),
@@ -222,6 +239,9 @@ impl<M: MediaEngine> Controller<M> {
     /// Time passed: fire due timers.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
+        for aor in self.registrar.handle_timeout(now) {
+            debug!(agent = %aor, "registration expired");
+        }
         self.drain_layer(now);
         let due: Vec<CallNo> = self
             .calls
@@ -247,6 +267,13 @@ impl<M: MediaEngine> Controller<M> {
 
     /// The transport to `peer` failed (connection refused or closed).
     pub fn handle_transport_error(&mut self, now: Instant, peer: Peer) {
+        // Bindings reached over a connection die with it (connection ids are
+        // unique across transports).
+        if let Some(conn) = peer.conn {
+            for aor in self.registrar.remove_flow(conn) {
+                info!(agent = %aor, "registration dropped: its connection closed");
+            }
+        }
         self.layer.handle_transport_error(now, peer);
         self.drain_layer(now);
     }
@@ -290,10 +317,15 @@ impl<M: MediaEngine> Controller<M> {
             .iter()
             .filter_map(|(_, r)| r.poll_timeout())
             .min();
-        [self.layer.poll_timeout(), calls, regs]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.layer.poll_timeout(),
+            calls,
+            regs,
+            self.registrar.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ----- internals -----
@@ -503,6 +535,7 @@ impl<M: MediaEngine> Controller<M> {
                     }
                 }
             }
+            Method::Register => self.handle_register(now, &key, &req, source),
             Method::Bye | Method::Cancel => self.respond(now, &key, &req, 481, None),
             _ => {
                 let mut resp = call::response(&req, 405, None);
@@ -573,5 +606,66 @@ impl<M: MediaEngine> Controller<M> {
             debug!(error = %e, "response not sent");
         }
         self.drain_layer(now);
+    }
+}
+
+#[cfg(test)]
+mod local_addrs_tests {
+    use super::*;
+
+    fn addrs() -> LocalAddrs {
+        LocalAddrs {
+            udp: vec!["127.0.0.1:5060".parse().unwrap()],
+            tcp: vec!["127.0.0.1:5060".parse().unwrap()],
+            ws: vec![
+                "127.0.0.1:8080".parse().unwrap(),
+                "[::1]:8080".parse().unwrap(),
+            ],
+            advertised: None,
+        }
+    }
+
+    #[test]
+    fn websocket_peers_get_the_http_listener() {
+        let local = addrs();
+        let browser: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+        assert_eq!(
+            local.for_dest(TransportKind::Ws, browser),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            local.for_dest(TransportKind::Ws, "[::1]:41234".parse().unwrap()),
+            Some("[::1]:8080".parse().unwrap())
+        );
+        // No secure WebSocket listener yet.
+        assert_eq!(local.for_dest(TransportKind::Wss, browser), None);
+        let no_http = LocalAddrs {
+            ws: Vec::new(),
+            ..addrs()
+        };
+        assert_eq!(no_http.for_dest(TransportKind::Ws, browser), None);
+    }
+
+    #[test]
+    fn via_toward_a_websocket_peer_says_ws_and_the_listener() {
+        let local = addrs();
+        let layer = TransactionLayer::new(
+            TimerConfig::default(),
+            LocalVia::new(move |transport, dest| {
+                local
+                    .for_dest(transport, dest)
+                    .map(|a| (Host::from(a.ip()), Some(a.port())))
+            }),
+        );
+        let browser = Peer {
+            transport: TransportKind::Ws,
+            addr: "127.0.0.1:41234".parse().unwrap(),
+            conn: Some(tandem_sip::transport::ConnectionId(7)),
+        };
+        let via = layer.new_via(&browser).unwrap();
+        assert!(
+            via.starts_with("SIP/2.0/WS 127.0.0.1:8080;branch=z9hG4bK"),
+            "{via}"
+        );
     }
 }

@@ -448,6 +448,7 @@ impl Sim {
         let local = LocalAddrs {
             udp: vec![CTL],
             tcp: Vec::new(),
+            ws: Vec::new(),
             advertised: None,
         };
         let ctl = Controller::new(

@@ -1,8 +1,11 @@
 //! Transports: where a message came from and where it goes.
 //!
-//! The sans-IO layers name a peer with [`Peer`]; the tokio shells in this
-//! module own the sockets (UDP, TCP; TLS and WebSocket plug in later through
-//! the same [`TransportKind`] and connection ids).
+//! The sans-IO layers name a peer with [`Peer`]; the tokio shell in this
+//! module owns the sockets (UDP, TCP) and the table of connections, where
+//! WebSocket connections (RFC 7118) accepted by the daemon's HTTP listener
+//! are attached as message-oriented connections
+//! ([`Transports::attach_message_connection`]). TLS plugs in later through
+//! the same [`TransportKind`] and connection ids.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -16,9 +19,10 @@ pub enum TransportKind {
     Tcp,
     /// TLS over TCP (later issue).
     Tls,
-    /// WebSocket (RFC 7118, later issue).
+    /// WebSocket (RFC 7118): one SIP message per WebSocket message, over
+    /// a connection the browser opened.
     Ws,
-    /// Secure WebSocket (RFC 7118, later issue).
+    /// Secure WebSocket (RFC 7118; the listener comes with TLS).
     Wss,
 }
 
@@ -76,4 +80,7 @@ impl Peer {
 }
 
 mod shell;
-pub use shell::{SendError, TransportConfig, TransportEvent, Transports};
+pub use shell::{
+    AttachError, MessageConnection, MessageHandle, SendError, TransportConfig, TransportEvent,
+    Transports,
+};

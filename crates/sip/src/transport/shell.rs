@@ -1,12 +1,15 @@
 //! The tokio shell around the transports: UDP sockets and TCP listeners and
-//! connections on IPv4 and IPv6.
+//! connections on IPv4 and IPv6, and message-oriented connections (SIP over
+//! WebSocket, RFC 7118) attached from outside.
 //!
 //! Everything that arrives is framed and parsed here and handed to the
 //! signalling core as a [`TransportEvent`] over a bounded channel; everything
 //! the core wants to send goes out through [`Transports::send`], which never
-//! blocks the caller. TLS and WebSocket (later issues) add listeners of their
-//! own and reuse the connection table: a connection-oriented transport is "a
-//! connection id with a writer".
+//! blocks the caller. A connection-oriented transport is "a connection id
+//! with a writer" in one table: TCP connections are accepted or opened here;
+//! WebSocket connections are accepted by the daemon's HTTP listener (this
+//! crate knows no HTTP) and registered with
+//! [`Transports::attach_message_connection`].
 
 use std::collections::HashMap;
 use std::io;
@@ -54,9 +57,12 @@ pub enum TransportEvent {
         /// Who sent it.
         from: Peer,
     },
-    /// A stream connection closed (by either side, or on a framing error).
+    /// A connection closed (by either side, or on a framing error).
     Closed {
-        /// Which connection.
+        /// Its transport (TCP, WS, ...).
+        transport: TransportKind,
+        /// Which connection (`ConnectionId(0)`: an outbound connect to
+        /// `addr` failed before any connection existed).
         conn: ConnectionId,
         /// Its remote address.
         addr: SocketAddr,
@@ -77,7 +83,19 @@ pub enum SendError {
     /// The connection named is gone.
     #[error("connection {0:?} is closed")]
     ConnectionClosed(ConnectionId),
-    /// The transport is not built yet (TLS, WebSocket).
+    /// No connection of this transport to that address, and the transport
+    /// cannot open one (WebSocket peers connect to us, never the reverse).
+    #[error("no {transport} connection to {addr}")]
+    NoConnection {
+        /// The transport asked for.
+        transport: TransportKind,
+        /// The destination.
+        addr: SocketAddr,
+    },
+    /// The connection's write queue is full (the peer does not read).
+    #[error("connection {0:?} write queue is full")]
+    QueueFull(ConnectionId),
+    /// The transport is not built yet (TLS).
     #[error("transport {0} is not available")]
     Unsupported(TransportKind),
     /// The socket refused the datagram.
@@ -85,7 +103,16 @@ pub enum SendError {
     Io(#[from] io::Error),
 }
 
+/// Why a connection could not be attached.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    /// Only WebSocket transports carry one SIP message per transport message.
+    #[error("{0} is not a message-oriented transport")]
+    NotMessageOriented(TransportKind),
+}
+
 struct Connection {
+    kind: TransportKind,
     addr: SocketAddr,
     tx: mpsc::Sender<Bytes>,
 }
@@ -93,7 +120,50 @@ struct Connection {
 #[derive(Default)]
 struct ConnTable {
     by_id: HashMap<ConnectionId, Connection>,
-    by_addr: HashMap<SocketAddr, ConnectionId>,
+    /// The latest connection of each transport to each remote address.
+    by_addr: HashMap<(TransportKind, SocketAddr), ConnectionId>,
+}
+
+impl ConnTable {
+    /// The writer for `dest`: its named connection (which must be of its
+    /// transport), else the latest one to its address. `Err` when a named
+    /// connection is gone, `Ok(None)` when there is none to the address.
+    fn writer(
+        &self,
+        dest: &Peer,
+    ) -> Result<Option<(ConnectionId, mpsc::Sender<Bytes>)>, SendError> {
+        let id = match dest.conn {
+            Some(id) => id,
+            None => match self.by_addr.get(&(dest.transport, dest.addr)) {
+                Some(id) => *id,
+                None => return Ok(None),
+            },
+        };
+        match self.by_id.get(&id) {
+            Some(c) if c.kind == dest.transport => Ok(Some((id, c.tx.clone()))),
+            _ if dest.conn.is_some() => Err(SendError::ConnectionClosed(id)),
+            _ => Ok(None),
+        }
+    }
+
+    fn insert(
+        &mut self,
+        id: ConnectionId,
+        kind: TransportKind,
+        addr: SocketAddr,
+        tx: mpsc::Sender<Bytes>,
+    ) {
+        self.by_id.insert(id, Connection { kind, addr, tx });
+        self.by_addr.insert((kind, addr), id);
+    }
+}
+
+/// Queues `bytes` on a connection's writer without waiting.
+fn queue(id: ConnectionId, tx: &mpsc::Sender<Bytes>, bytes: Bytes) -> Result<(), SendError> {
+    tx.try_send(bytes).map_err(|e| match e {
+        mpsc::error::TrySendError::Full(_) => SendError::QueueFull(id),
+        mpsc::error::TrySendError::Closed(_) => SendError::ConnectionClosed(id),
+    })
 }
 
 struct Inner {
@@ -186,13 +256,69 @@ impl Transports {
 
     /// Sends serialised bytes to a peer without waiting. UDP goes out at
     /// once; for TCP the bytes are queued on the peer's connection (the one
-    /// named, else an existing one to that address, else a new one).
+    /// named, else an existing one to that address, else a new one). For
+    /// WebSocket they are queued on the named connection, else the latest
+    /// one from that address; none is ever opened.
     pub fn send(&self, bytes: Bytes, dest: &Peer) -> Result<(), SendError> {
         match dest.transport {
             TransportKind::Udp => self.send_udp(bytes, dest.addr),
             TransportKind::Tcp => self.send_tcp(bytes, dest),
-            other => Err(SendError::Unsupported(other)),
+            TransportKind::Ws | TransportKind::Wss => self.send_message(bytes, dest),
+            TransportKind::Tls => Err(SendError::Unsupported(TransportKind::Tls)),
         }
+    }
+
+    /// Registers a message-oriented connection that someone else accepted
+    /// (a WebSocket with the `sip` subprotocol): `kind` is
+    /// [`TransportKind::Ws`] or [`TransportKind::Wss`], `remote` the peer's
+    /// address and `local` ours. The caller moves bytes between the socket
+    /// and the returned [`MessageConnection`]: each incoming WebSocket
+    /// message goes to [`MessageHandle::deliver`], each item of
+    /// [`MessageConnection::outgoing`] becomes one outgoing WebSocket
+    /// message. Dropping the handle closes the connection for the core
+    /// ([`TransportEvent::Closed`]).
+    pub fn attach_message_connection(
+        &self,
+        kind: TransportKind,
+        remote: SocketAddr,
+        local: SocketAddr,
+    ) -> Result<MessageConnection, AttachError> {
+        if !matches!(kind, TransportKind::Ws | TransportKind::Wss) {
+            return Err(AttachError::NotMessageOriented(kind));
+        }
+        let id = self.next_id();
+        let (tx, rx) = mpsc::channel(CONN_QUEUE);
+        self.conns().insert(id, kind, remote, tx);
+        debug!(conn = id.0, %remote, %local, transport = %kind, "message connection up");
+        Ok(MessageConnection {
+            id,
+            outgoing: rx,
+            handle: MessageHandle {
+                transports: self.clone(),
+                peer: Peer {
+                    transport: kind,
+                    addr: remote,
+                    conn: Some(id),
+                },
+                local,
+            },
+        })
+    }
+
+    fn next_id(&self) -> ConnectionId {
+        ConnectionId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn send_message(&self, bytes: Bytes, dest: &Peer) -> Result<(), SendError> {
+        let writer = self.conns().writer(dest)?;
+        let Some((id, tx)) = writer else {
+            return Err(SendError::NoConnection {
+                transport: dest.transport,
+                addr: dest.addr,
+            });
+        };
+        trace!(conn = id.0, len = bytes.len(), "message connection send");
+        queue(id, &tx, bytes)
     }
 
     fn send_udp(&self, bytes: Bytes, addr: SocketAddr) -> Result<(), SendError> {
@@ -224,22 +350,9 @@ impl Transports {
     }
 
     fn send_tcp(&self, bytes: Bytes, dest: &Peer) -> Result<(), SendError> {
-        let existing = {
-            let table = self.conns();
-            let id = dest.conn.or_else(|| table.by_addr.get(&dest.addr).copied());
-            match id {
-                Some(id) => match table.by_id.get(&id) {
-                    Some(c) => Some((id, c.tx.clone())),
-                    None if dest.conn.is_some() => return Err(SendError::ConnectionClosed(id)),
-                    None => None,
-                },
-                None => None,
-            }
-        };
+        let existing = self.conns().writer(dest)?;
         if let Some((id, tx)) = existing {
-            return tx
-                .try_send(bytes)
-                .map_err(|_| SendError::ConnectionClosed(id));
+            return queue(id, &tx, bytes);
         }
         if self.inner.tcp_local.is_empty() {
             return Err(SendError::NoSocket {
@@ -258,6 +371,7 @@ impl Transports {
                     .inner
                     .events
                     .send(TransportEvent::Closed {
+                        transport: TransportKind::Tcp,
                         conn: ConnectionId(0),
                         addr,
                     })
@@ -274,7 +388,7 @@ impl Transports {
             let table = self.conns();
             table
                 .by_addr
-                .get(&addr)
+                .get(&(TransportKind::Tcp, addr))
                 .and_then(|id| table.by_id.get(id))
                 .map(|c| c.tx.clone())
         };
@@ -303,19 +417,10 @@ impl Transports {
 
     /// Registers a connected stream and starts its reader and writer.
     fn adopt(&self, stream: TcpStream, addr: SocketAddr) -> mpsc::Sender<Bytes> {
-        let id = ConnectionId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed));
+        let id = self.next_id();
         let (tx, rx) = mpsc::channel(CONN_QUEUE);
-        {
-            let mut table = self.conns();
-            table.by_id.insert(
-                id,
-                Connection {
-                    addr,
-                    tx: tx.clone(),
-                },
-            );
-            table.by_addr.insert(addr, id);
-        }
+        self.conns()
+            .insert(id, TransportKind::Tcp, addr, tx.clone());
         let _ = stream.set_nodelay(true);
         debug!(conn = id.0, %addr, "tcp connection up");
         tokio::spawn(tcp_connection(stream, id, addr, rx, self.clone()));
@@ -325,9 +430,9 @@ impl Transports {
     fn forget(&self, id: ConnectionId) {
         let mut table = self.conns();
         if let Some(c) = table.by_id.remove(&id)
-            && table.by_addr.get(&c.addr) == Some(&id)
+            && table.by_addr.get(&(c.kind, c.addr)) == Some(&id)
         {
-            table.by_addr.remove(&c.addr);
+            table.by_addr.remove(&(c.kind, c.addr));
         }
     }
 
@@ -507,6 +612,97 @@ async fn tcp_connection(
     let _ = t
         .inner
         .events
-        .send(TransportEvent::Closed { conn: id, addr })
+        .send(TransportEvent::Closed {
+            transport: TransportKind::Tcp,
+            conn: id,
+            addr,
+        })
         .await;
+}
+
+/// A message-oriented connection attached with
+/// [`Transports::attach_message_connection`].
+#[derive(Debug)]
+pub struct MessageConnection {
+    /// Its id: the `conn` of every [`Peer`] its messages come from.
+    pub id: ConnectionId,
+    /// What to write to the socket, one SIP message per item. Ends (`None`)
+    /// when the transports forget the connection.
+    pub outgoing: mpsc::Receiver<Bytes>,
+    /// Where incoming messages go in; dropping it closes the connection.
+    pub handle: MessageHandle,
+}
+
+/// The inbound side of a message-oriented connection. Dropping it removes
+/// the connection and reports [`TransportEvent::Closed`] to the core.
+pub struct MessageHandle {
+    transports: Transports,
+    peer: Peer,
+    local: SocketAddr,
+}
+
+impl std::fmt::Debug for MessageHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageHandle")
+            .field("peer", &self.peer)
+            .field("local", &self.local)
+            .finish()
+    }
+}
+
+impl MessageHandle {
+    /// The peer as the core sees it (transport, remote address, connection).
+    pub fn peer(&self) -> Peer {
+        self.peer
+    }
+
+    /// Our end of the connection.
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// One incoming transport message: exactly one SIP message (RFC 7118
+    /// §5: no Content-Length framing needed; a body is the rest of the
+    /// message). Empty or whitespace-only messages are ignored (RFC 7118 has
+    /// no CRLF keepalives; WebSocket pings do that job); oversized ones are
+    /// dropped; one that does not parse becomes [`TransportEvent::Malformed`].
+    /// Waits while the core's event queue is full (back-pressure on the
+    /// socket's reader).
+    pub async fn deliver(&self, data: &[u8]) {
+        if data.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        if data.len() > MAX_MESSAGE_LEN {
+            debug!(conn = ?self.peer.conn, len = data.len(), "oversized message dropped");
+            return;
+        }
+        trace!(conn = ?self.peer.conn, len = data.len(), "message connection recv");
+        self.transports.deliver(data, self.peer, false).await;
+    }
+}
+
+impl Drop for MessageHandle {
+    fn drop(&mut self) {
+        let Some(conn) = self.peer.conn else { return };
+        self.transports.forget(conn);
+        debug!(conn = conn.0, addr = %self.peer.addr, "message connection closed");
+        let event = TransportEvent::Closed {
+            transport: self.peer.transport,
+            conn,
+            addr: self.peer.addr,
+        };
+        match self.transports.inner.events.try_send(event) {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(event)) => {
+                // The core is busy: report the close from a task rather
+                // than lose it (its transactions would wait for timers).
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    let events = self.transports.inner.events.clone();
+                    rt.spawn(async move {
+                        let _ = events.send(event).await;
+                    });
+                }
+            }
+        }
+    }
 }
