@@ -1123,7 +1123,10 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         let c = Config::defaults();
-        assert_eq!(c.sip.udp, vec!["127.0.0.1:5060".parse().unwrap()]);
+        assert_eq!(
+            c.sip.udp,
+            vec!["127.0.0.1:5060".parse::<SocketAddr>().unwrap()]
+        );
         assert_eq!(c.media.port_min, 20000);
         assert!(c.trunks.is_empty());
         assert!(c.numbers.is_empty());

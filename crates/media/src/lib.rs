@@ -33,6 +33,7 @@ pub mod rewrite;
 pub mod rtcp;
 pub mod rtp;
 pub mod transcode;
+pub mod webrtc_leg;
 
 pub use latch::{Latch, LatchConfig, Verdict};
 pub use metrics::{
