@@ -620,6 +620,15 @@ impl Capture {
     }
 }
 
+/// A test that panics before `finish` must not leave tshark capturing
+/// forever (it would fill the disk on a long-lived machine).
+impl Drop for Capture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// One RTP stream as tshark's `rtp,streams` sees it.
 #[derive(Debug, Clone)]
 pub struct RtpStream {
