@@ -25,9 +25,7 @@ use tandem_media::codec::{
     CodecKind, Decoder, Encoder, MAX_FRAME_SAMPLES, MAX_PAYLOAD, OpusSettings,
 };
 use tandem_media::resample::Resampler;
-use tandem_media::transcode::{
-    FrameTap, MAX_OUTPUT_PACKET, StreamFormat, Transcoder, TranscoderConfig,
-};
+use tandem_media::transcode::{FrameTap, StreamFormat, Transcoder, TranscoderConfig};
 
 /// Samples per 20 ms at 8 kHz.
 const PCMU_FRAME: usize = 160;
@@ -195,7 +193,6 @@ struct Path {
     /// Arrival time of the next pair of packets.
     now: Instant,
     frame: u64,
-    buf: Vec<u8>,
     /// Packets written by each direction since the start.
     out_ab: u64,
     out_ba: u64,
@@ -227,7 +224,6 @@ impl Path {
             ba: build(opus, pcmu),
             now: Instant::now(),
             frame: 0,
-            buf: vec![0; MAX_OUTPUT_PACKET],
             out_ab: 0,
             out_ba: 0,
         }
@@ -258,8 +254,8 @@ impl Path {
             &input.opus[k],
         );
         let next = arrival + PTIME;
-        self.out_ab += drive(&mut self.ab, next, &mut self.buf);
-        self.out_ba += drive(&mut self.ba, next, &mut self.buf);
+        self.out_ab += drive(&mut self.ab, next);
+        self.out_ba += drive(&mut self.ba, next);
         self.now = next;
         self.frame += 1;
     }
@@ -267,12 +263,12 @@ impl Path {
 
 /// Plays out every slot due before `until` at its deadline and drains the output; returns
 /// the number of packets written.
-fn drive(t: &mut Transcoder, until: Instant, buf: &mut [u8]) -> u64 {
+fn drive(t: &mut Transcoder, until: Instant) -> u64 {
     let mut sent = 0;
     while let Some(due) = t.poll_timeout().filter(|d| *d < until) {
         t.handle_timeout(due);
-        while let Some(n) = t.poll_transmit(buf) {
-            black_box(&buf[..n]);
+        while let Some(packet) = t.poll_transmit() {
+            black_box(packet);
             sent += 1;
         }
     }

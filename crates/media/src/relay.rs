@@ -41,9 +41,7 @@ use crate::ports::{PortLease, PortPair};
 use crate::rewrite::{RewriterConfig, StreamRewriter};
 use crate::rtcp::{RtcpCompound, rewrite_compound};
 use crate::rtp::{RtpHeaderMut, is_rtcp};
-use crate::transcode::{
-    MAX_OUTPUT_PACKET, RtpOutcome as TranscodeOutcome, TranscodeStats, Transcoder,
-};
+use crate::transcode::{RtpOutcome as TranscodeOutcome, TranscodeStats, Transcoder};
 
 /// Size of the session's receive buffer. A datagram that fills it entirely may have been
 /// truncated by the kernel and is dropped as malformed.
@@ -308,8 +306,6 @@ pub struct RelaySession {
     transcoders: Transcoders,
     /// Wakes the session when a transcoder's next frame is due.
     playout: Option<Pin<Box<Sleep>>>,
-    /// Where transcoders write the packets to send.
-    out_buf: Box<[u8; MAX_OUTPUT_PACKET]>,
 }
 
 impl fmt::Debug for RelaySession {
@@ -405,7 +401,6 @@ impl RelaySession {
             buf: [0; RECV_BUF_LEN],
             transcoders: [None, None],
             playout: None,
-            out_buf: Box::new([0; MAX_OUTPUT_PACKET]),
         };
         let handle = RelayHandle {
             control: control_tx,
@@ -638,12 +633,12 @@ impl RelaySession {
         let target = self.legs[y].rtp_latch.send_target();
         let counters = &self.shared.counters[x];
         let mut sent = 0;
-        while let Some(len) = t.poll_transmit(&mut self.out_buf[..]) {
+        while let Some(packet) = t.poll_transmit() {
             let Some(target) = target else {
                 counters.dropped(DropReason::NoTarget);
                 continue;
             };
-            match io.legs[y].rtp.try_send_to(&self.out_buf[..len], target) {
+            match io.legs[y].rtp.try_send_to(packet, target) {
                 Ok(_) => sent += 1,
                 Err(_) => counters.dropped(DropReason::SendError),
             }

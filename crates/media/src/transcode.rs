@@ -192,16 +192,15 @@ impl OutputQueue {
         self.count += 1;
     }
 
-    fn pop_into(&mut self, out: &mut [u8]) -> Option<usize> {
+    /// The oldest packet; its buffer stays intact until the next `slot`.
+    fn pop(&mut self) -> Option<&[u8]> {
         if self.count == 0 {
             return None;
         }
         let i = self.head;
-        let n = self.lens[i].min(out.len());
-        out[..n].copy_from_slice(&self.bufs[i][..n]);
         self.head = (self.head + 1) % OUTPUT_QUEUE;
         self.count -= 1;
-        Some(n)
+        Some(&self.bufs[i][..self.lens[i]])
     }
 }
 
@@ -267,7 +266,6 @@ pub struct Transcoder {
     out_frame: usize,
     decoded: Vec<i16>,
     chunk_out: Vec<i16>,
-    encoded: Vec<u8>,
     in_fifo: Fifo,
     out_fifo: Fifo,
     out: Option<OutStream>,
@@ -358,7 +356,6 @@ impl Transcoder {
             out_frame,
             decoded: vec![0; MAX_FRAME_SAMPLES],
             chunk_out: vec![0; out_chunk.max(1)],
-            encoded: vec![0; MAX_OUTPUT_PACKET - RTP_HEADER_LEN],
             in_fifo: Fifo::new(MAX_FRAME_SAMPLES + in_chunk),
             out_fifo: Fifo::new(MAX_FRAME_SAMPLES * 2 + out_frame),
             out: None,
@@ -586,18 +583,23 @@ impl Transcoder {
         let Some(pcm) = self.out_fifo.front(self.out_frame) else {
             return;
         };
-        let size = match self.encoder.encode(pcm, &mut self.encoded) {
-            Ok(n) => n,
-            Err(_) => {
-                self.stats.encode_errors += 1;
-                return;
-            }
-        };
         let frame = self.out_frame as u32;
         let out_clock = self.output.codec.clock_rate();
         let pt = self.output.payload_type;
         let Some(out) = self.out.as_mut() else {
             return;
+        };
+        // Encoded straight into the output packet's buffer, after its header.
+        let (buf, dropped) = self.queue.slot();
+        if dropped {
+            self.stats.output_overflow += 1;
+        }
+        let size = match self.encoder.encode(pcm, &mut buf[RTP_HEADER_LEN..]) {
+            Ok(n) => n,
+            Err(_) => {
+                self.stats.encode_errors += 1;
+                return;
+            }
         };
         if let Some(last) = out.last_frame
             && now.saturating_duration_since(last) > PAUSE
@@ -613,14 +615,9 @@ impl Transcoder {
         out.seq = out.seq.wrapping_add(1);
         out.ts = out.ts.wrapping_add(frame);
         out.marker = false;
-        let (buf, dropped) = self.queue.slot();
         write_rtp_header(buf, pt, marker, seq, ts, ssrc);
-        buf[RTP_HEADER_LEN..RTP_HEADER_LEN + size].copy_from_slice(&self.encoded[..size]);
         self.queue.commit(RTP_HEADER_LEN + size);
         self.stats.packets_out += 1;
-        if dropped {
-            self.stats.output_overflow += 1;
-        }
         // An in-band digit being held: an update packet per output frame.
         if let Some(g) = self.generator.as_mut() {
             let next_ts = ts.wrapping_add(frame);
@@ -652,8 +649,9 @@ impl Transcoder {
         }
     }
 
-    /// The next packet for the output leg, written into `out`; its length.
-    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<usize> {
-        self.queue.pop_into(out)
+    /// The next packet for the output leg (borrowed from the transcoder's own buffers: no
+    /// copy on the way to the socket).
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        self.queue.pop()
     }
 }

@@ -42,7 +42,6 @@ fn tone_crosses_from_pcmu_to_opus() {
     let amp = 0.3 * 32767.0;
     let mut sent = Vec::new();
     let mut out_packets: Vec<(Instant, Vec<u8>)> = Vec::new();
-    let mut buf = [0u8; 1500];
     let frames = 150; // 3 s
     let mut now = t0;
     for f in 0..frames {
@@ -51,8 +50,8 @@ fn tone_crosses_from_pcmu_to_opus() {
         while let Some(due) = t.poll_timeout().filter(|d| *d <= arrival) {
             now = due;
             t.handle_timeout(now);
-            while let Some(n) = t.poll_transmit(&mut buf) {
-                out_packets.push((now, buf[..n].to_vec()));
+            while let Some(p) = t.poll_transmit() {
+                out_packets.push((now, p.to_vec()));
             }
         }
         now = arrival;
@@ -78,8 +77,8 @@ fn tone_crosses_from_pcmu_to_opus() {
     let end = now + Duration::from_millis(200);
     while let Some(due) = t.poll_timeout().filter(|d| *d <= end) {
         t.handle_timeout(due);
-        while let Some(n) = t.poll_transmit(&mut buf) {
-            out_packets.push((due, buf[..n].to_vec()));
+        while let Some(p) = t.poll_transmit() {
+            out_packets.push((due, p.to_vec()));
         }
     }
 

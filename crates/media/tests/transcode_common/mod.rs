@@ -21,7 +21,6 @@ pub struct Driver {
     pub t: Transcoder,
     pub t0: Instant,
     pub out: Vec<Out>,
-    buf: Vec<u8>,
 }
 
 impl Driver {
@@ -30,13 +29,11 @@ impl Driver {
             t,
             t0: Instant::now(),
             out: Vec::new(),
-            buf: vec![0; 1500],
         }
     }
 
     fn drain(&mut self, at: Instant) {
-        while let Some(n) = self.t.poll_transmit(&mut self.buf) {
-            let p = &self.buf[..n];
+        while let Some(p) = self.t.poll_transmit() {
             self.out.push(Out {
                 at,
                 pt: p[1] & 0x7f,
