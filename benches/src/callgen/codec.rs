@@ -34,11 +34,11 @@ pub const OPUS_PAYLOAD_TYPE: u8 = 111;
 /// The `a=fmtp` callgen declares for Opus.
 pub const OPUS_FMTP: &str = "useinbandfec=1";
 /// Opus encoder bit rate.
-pub const OPUS_BITRATE: i32 = 32_000;
+pub const OPUS_BITRATE: u32 = 32_000;
 /// Opus encoder complexity.
-pub const OPUS_COMPLEXITY: i32 = 10;
+pub const OPUS_COMPLEXITY: u8 = 10;
 /// The loss the Opus encoder is told to expect (enables its in-band FEC).
-pub const OPUS_EXPECTED_LOSS_PCT: i32 = 5;
+pub const OPUS_EXPECTED_LOSS_PCT: u8 = 5;
 
 /// The codec one side of the calls sends (and offers or answers with).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -161,59 +161,9 @@ pub fn test_signal(rate: u32) -> Vec<i16> {
         .collect()
 }
 
-/// G.711 µ-law of one sample.
-pub fn ulaw_encode(sample: i16) -> u8 {
-    const BIAS: i32 = 0x84;
-    const CLIP: i32 = 32_635;
-    let s = i32::from(sample);
-    let sign = if s < 0 { 0x80 } else { 0 };
-    let mag = s.abs().min(CLIP) + BIAS; // 0x84..=0x7fff: bit 7..14 is the top
-    let exp = (31 - mag.leading_zeros()) - 7;
-    let mantissa = (mag >> (exp + 3)) & 0x0f;
-    !(sign | (exp << 4) as i32 | mantissa) as u8
-}
-
-/// The linear value of a µ-law code (the tests check the cycles with it).
-#[cfg(test)]
-pub fn ulaw_decode(code: u8) -> i16 {
-    let c = !code;
-    let exp = (c >> 4) & 0x07;
-    let mag = (((i32::from(c & 0x0f) << 3) + 0x84) << exp) - 0x84;
-    (if c & 0x80 != 0 { -mag } else { mag }) as i16
-}
-
-/// G.711 A-law of one sample.
-pub fn alaw_encode(sample: i16) -> u8 {
-    let mut x = i32::from(sample) >> 3; // 13 bits
-    let mask = if x >= 0 {
-        0xd5
-    } else {
-        x = -x - 1;
-        0x55
-    };
-    let x = x.min(0x0fff);
-    let seg = if x < 32 {
-        0
-    } else {
-        (31 - x.leading_zeros()) - 4
-    };
-    let mantissa = (x >> seg.max(1)) & 0x0f;
-    (((seg << 4) as i32 | mantissa) ^ mask) as u8
-}
-
-/// The linear value of an A-law code (the tests check the cycles with it).
-#[cfg(test)]
-pub fn alaw_decode(code: u8) -> i16 {
-    let a = code ^ 0x55;
-    let seg = (a >> 4) & 0x07;
-    let mut t = i32::from(a & 0x0f) << 4;
-    t = match seg {
-        0 => t + 8,
-        1 => t + 0x108,
-        s => (t + 0x108) << (s - 1),
-    };
-    (if a & 0x80 != 0 { t } else { -t }) as i16
-}
+// G.711 is tandem-media's (checked against an independent implementation for
+// every input there).
+pub use tandem_media::codec::g711::{alaw_encode, ulaw_encode};
 
 /// One second of 20 ms payloads of one codec, encoded at start-up.
 #[derive(Debug, Clone)]
@@ -228,19 +178,28 @@ pub struct PayloadCycle {
 /// Why a payload cycle could not be made.
 #[derive(Debug)]
 pub enum CycleError {
-    /// libopus refused a setting or a frame.
+    /// libopus refused to pad a frame.
     Opus(opus::Error),
+    /// The encoder refused a setting or a frame.
+    Codec(tandem_media::codec::CodecError),
 }
 
 impl std::fmt::Display for CycleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CycleError::Opus(e) => write!(f, "opus: {e}"),
+            CycleError::Codec(e) => write!(f, "opus encoder: {e}"),
         }
     }
 }
 
 impl std::error::Error for CycleError {}
+
+impl From<tandem_media::codec::CodecError> for CycleError {
+    fn from(e: tandem_media::codec::CodecError) -> Self {
+        CycleError::Codec(e)
+    }
+}
 
 impl From<opus::Error> for CycleError {
     fn from(e: opus::Error) -> Self {
@@ -290,14 +249,18 @@ impl PayloadCycle {
 }
 
 fn encode_opus_cycle() -> Result<Vec<Vec<u8>>, CycleError> {
-    use opus::{Application, Bitrate, Channels, Encoder};
+    use tandem_media::codec::{CodecKind as Media, Encoder, OpusSettings};
     let pcm = test_signal(48_000);
-    let mut enc = Encoder::new(48_000, Channels::Mono, Application::Voip)?;
-    enc.set_bitrate(Bitrate::Bits(OPUS_BITRATE))?;
-    enc.set_complexity(OPUS_COMPLEXITY)?;
-    enc.set_inband_fec(true)?;
-    enc.set_packet_loss_perc(OPUS_EXPECTED_LOSS_PCT)?;
-    enc.set_dtx(false)?;
+    // tandem-media's encoder: 48 kHz mono VoIP, DTX off.
+    let mut enc = Encoder::new(
+        Media::Opus,
+        &OpusSettings {
+            complexity: OPUS_COMPLEXITY,
+            bitrate: OPUS_BITRATE,
+            fec: true,
+            expected_loss_pct: OPUS_EXPECTED_LOSS_PCT,
+        },
+    )?;
     let mut out = Vec::with_capacity(CYCLE_FRAMES);
     let mut buf = [0u8; 1500];
     // The first pass only brings the encoder to the state the end of the
@@ -326,6 +289,7 @@ fn pad_opus(frame: &[u8], trailer: usize) -> Result<Vec<u8>, CycleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tandem_media::codec::g711::{alaw_decode, ulaw_decode};
 
     /// Energy of `x` at `freq` (Goertzel), normalised by length.
     fn tone_power(x: &[f64], rate: f64, freq: f64) -> f64 {
