@@ -104,9 +104,8 @@ pub struct RemoteMedia {
     pub peer_sends: bool,
     /// The peer wants media from us.
     pub peer_receives: bool,
-    /// The RTP clock rate of the negotiated codec (for timestamp continuity).
-    pub clock_rate: u32,
-    /// The negotiated codec.
+    /// The negotiated codec (its clock rate also keeps relayed timestamps
+    /// continuous).
     pub codec: LegCodec,
 }
 

@@ -350,7 +350,7 @@ impl MediaSession for RelayMedia {
         let peer = Peer::new(r.rtp)
             .with_rtcp(r.rtcp)
             .with_rtcp_mux(r.rtcp_mux)
-            .with_clock_rate(r.clock_rate);
+            .with_clock_rate(r.codec.clock_rate);
         let direction = match (r.peer_sends, r.peer_receives) {
             (true, true) => MediaDirection::SendRecv,
             (true, false) => MediaDirection::SendOnly,

@@ -102,7 +102,7 @@ fn forwards_call_end_to_end() {
         assert_eq!(b.rtp, Some(FAR_RTP));
         assert_eq!(b.rtcp, Some(sim_rtcp(FAR_RTP)));
         assert!(b.peer_sends && b.peer_receives);
-        assert_eq!(b.clock_rate, 8000);
+        assert_eq!(b.codec.clock_rate, 8000);
         let a = m.last_remote(1, Side::A).expect("leg A pointed");
         assert_eq!(a.rtp, Some(CALLER_RTP));
         assert!(a.peer_sends && a.peer_receives);

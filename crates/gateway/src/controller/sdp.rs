@@ -405,7 +405,6 @@ pub fn remote_media(neg: &Negotiated) -> RemoteMedia {
         rtcp_mux: neg.rtcp_mux,
         peer_sends: neg.direction.recvs(),
         peer_receives: neg.direction.sends(),
-        clock_rate: neg.codec.clock_rate,
         codec: LegCodec {
             codec: audio_codec(&neg.codec),
             payload_type: neg.codec.payload_type,
