@@ -7,66 +7,16 @@
 
 mod e2e;
 
-use std::time::Duration;
-
-use e2e::{Baresip, BaresipSpec, Capture, Linphone, Sip};
-
 #[test]
 fn linphone_opus_to_baresip_pcmu_is_transcoded() {
     if !e2e::enabled("e2e_transcode_linphone_opus_to_baresip_pcmu") {
         return;
     }
-    let dir = e2e::workdir("transcode_opus_pcmu");
-    let speech = dir.join("speech.wav");
-    let tone = dir.join("tone.wav");
-    e2e::write_speech(&speech);
-    e2e::write_tone(&tone, 440.0, 30.0, 8000, 0.5);
-    let config = e2e::repo_root().join("examples/transcode.toml");
-    let mut tandem = e2e::start_tandem(&dir, &config, "127.0.0.1:5060".parse().unwrap());
-    let capture = Capture::start(&dir, "udp portrange 20000-20999");
-    let uas = Baresip::start(
-        &dir,
-        BaresipSpec {
-            name: "uas",
-            sip_port: 5090,
-            user: "+15550199",
-            source: &tone,
-            transport: Sip::Udp,
-            auto_answer: true,
-            rtp_ports: (45000, 45100),
-            commands: vec![],
-            quit_after: Duration::from_secs(30),
-            ipv6: false,
-        },
+    let call = e2e::linphone_calls_baresip(
+        "transcode_opus_pcmu",
+        &e2e::repo_root().join("examples/transcode.toml"),
     );
-    let received = dir.join("linphone-received.wav");
-    let mut lp = Linphone::start(&dir, "linphone", 5072, (47000, 47100), false);
-    lp.cmd("soundcard use files");
-    lp.cmd(&format!("play {}", speech.display()));
-    lp.cmd(&format!("record {}", received.display()));
-    lp.cmd("call sip:+15550100@127.0.0.1:5060");
-    assert!(
-        lp.wait_for_log("connected", Duration::from_secs(10)),
-        "linphone's call did not connect:\n{}\n--- tandem ---\n{}",
-        lp.log_text(),
-        tandem.log_text()
-    );
-    std::thread::sleep(Duration::from_secs(8));
-    lp.cmd("terminate");
-    assert!(
-        lp.wait_for_log("ended", Duration::from_secs(5)),
-        "linphone did not hang up:\n{}",
-        lp.log_text()
-    );
-    drop(lp);
-    std::thread::sleep(Duration::from_secs(1));
-    let streams = capture.finish();
-    assert!(
-        tandem
-            .terminate(Duration::from_secs(10))
-            .is_some_and(|s| s.success())
-    );
-    let log = tandem.log_text();
+    let log = call.log;
     assert!(log.contains("call answered"), "{log}");
     assert!(
         log.contains("media path: transcode"),
@@ -75,8 +25,8 @@ fn linphone_opus_to_baresip_pcmu_is_transcoded() {
     assert!(log.contains("Opus"), "{log}");
 
     // linphone's speech (Opus) reached baresip (PCMU).
-    let (uas_received, uas_sent) = uas.recordings();
-    let (speech_sent, rate) = e2e::read_wav(&speech);
+    let (uas_received, uas_sent) = call.baresip;
+    let (speech_sent, rate) = e2e::read_wav(&call.speech);
     let (speech_got, rate_got) = e2e::read_wav(&uas_received);
     let sent_db = e2e::active_level_db(&speech_sent, rate);
     let got_db = e2e::active_level_db(&speech_got, rate_got);
@@ -94,7 +44,7 @@ fn linphone_opus_to_baresip_pcmu_is_transcoded() {
 
     // baresip's tone (PCMU) reached linphone (Opus).
     let (tone_sent, trate) = e2e::read_wav(&uas_sent);
-    let (tone_got, lrate) = e2e::read_wav(&received);
+    let (tone_got, lrate) = e2e::read_wav(&call.linphone_received);
     let tsent = e2e::active_level_db(&tone_sent, trate);
     let tgot = e2e::active_level_db(&tone_got, lrate);
     eprintln!("tone: sent {tsent:.2} dBFS, linphone received {tgot:.2} dBFS ({lrate} Hz)");
@@ -112,5 +62,5 @@ fn linphone_opus_to_baresip_pcmu_is_transcoded() {
         "clicks in the tone: largest jump {clicks:.2}x the tone's own"
     );
 
-    e2e::assert_low_loss(&streams, 4);
+    e2e::assert_low_loss(&call.streams, 4);
 }

@@ -989,3 +989,83 @@ pub fn digits(events: &[WireEvent]) -> Vec<(u8, u16, usize)> {
         .map(|(d, _, dur, ends)| (d, dur, ends))
         .collect()
 }
+
+// ----- linphone calling baresip through tandem -----
+
+/// What a linphone-to-baresip call through tandem left behind.
+pub struct LinphoneCall {
+    /// The speech linphone played.
+    pub speech: PathBuf,
+    /// What linphone recorded (baresip's tone, through tandem).
+    pub linphone_received: PathBuf,
+    /// baresip's recordings: (received, sent).
+    pub baresip: (PathBuf, PathBuf),
+    /// RTP streams seen on tandem's media ports 20000-20999.
+    pub streams: Vec<RtpStream>,
+    /// tandem's log.
+    pub log: String,
+}
+
+/// linphone (an independent SIP stack, offering Opus first) plays speech
+/// and calls sip:+15550100@127.0.0.1:5060 through tandem running `config`
+/// (which must forward it to 127.0.0.1:5090), where baresip auto-answers
+/// playing a 440 Hz tone; 8 s of audio, linphone hangs up, tandem stops
+/// cleanly. Panics with the logs when the call does not connect or end.
+pub fn linphone_calls_baresip(name: &str, config: &Path) -> LinphoneCall {
+    let dir = workdir(name);
+    let speech = dir.join("speech.wav");
+    let tone = dir.join("tone.wav");
+    write_speech(&speech);
+    write_tone(&tone, 440.0, 30.0, 8000, 0.5);
+    let mut tandem = start_tandem(&dir, config, "127.0.0.1:5060".parse().expect("address"));
+    let capture = Capture::start(&dir, "udp portrange 20000-20999");
+    let uas = Baresip::start(
+        &dir,
+        BaresipSpec {
+            name: "uas",
+            sip_port: 5090,
+            user: "+15550199",
+            source: &tone,
+            transport: Sip::Udp,
+            auto_answer: true,
+            rtp_ports: (45000, 45100),
+            commands: vec![],
+            quit_after: Duration::from_secs(30),
+            ipv6: false,
+        },
+    );
+    let received = dir.join("linphone-received.wav");
+    let mut lp = Linphone::start(&dir, "linphone", 5072, (47000, 47100), false);
+    lp.cmd("soundcard use files");
+    lp.cmd(&format!("play {}", speech.display()));
+    lp.cmd(&format!("record {}", received.display()));
+    lp.cmd("call sip:+15550100@127.0.0.1:5060");
+    assert!(
+        lp.wait_for_log("connected", Duration::from_secs(10)),
+        "linphone's call did not connect:\n{}\n--- tandem ---\n{}",
+        lp.log_text(),
+        tandem.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(8));
+    lp.cmd("terminate");
+    assert!(
+        lp.wait_for_log("ended", Duration::from_secs(5)),
+        "linphone did not hang up:\n{}",
+        lp.log_text()
+    );
+    drop(lp);
+    std::thread::sleep(Duration::from_secs(1));
+    let streams = capture.finish();
+    assert!(
+        tandem
+            .terminate(Duration::from_secs(10))
+            .is_some_and(|s| s.success())
+    );
+    LinphoneCall {
+        speech,
+        linphone_received: received,
+        baresip: uas.recordings(),
+        streams,
+        log: tandem.log_text(),
+    }
+}
