@@ -137,6 +137,12 @@ impl LegRules {
     }
 }
 
+/// telephone-event at `rate` on the payload type Tandem uses when it picks
+/// one: 101 at 8 kHz, 110 otherwise.
+fn standard_telephone_event(rate: u32) -> Codec {
+    Codec::telephone_event(if rate == 8000 { 101 } else { 110 }, rate)
+}
+
 /// Whether a call between legs with these rules may be transcoded.
 fn may_transcode(a: &LegRules, b: &LegRules) -> bool {
     a.policy != TranscodePolicy::Never && b.policy != TranscodePolicy::Never
@@ -245,8 +251,9 @@ pub fn offer_for_b(
             let te = match from_a {
                 Some(te) => te.clone(),
                 None if transcode => {
-                    let default = if rate == 8000 { 101 } else { 110 };
-                    let te = with_free_pt(Codec::telephone_event(default, rate), &offered, default);
+                    let te = standard_telephone_event(rate);
+                    let pt = te.payload_type;
+                    let te = with_free_pt(te, &offered, pt);
                     let pt = te.payload_type;
                     with_free_pt(te, &codecs, pt)
                 }
@@ -333,7 +340,7 @@ pub fn answer_leg(
     }
     let mut codecs = vec![pick.clone()];
     if own.codecs.contains(&ConfigCodec::TelephoneEvent) {
-        codecs.push(Codec::telephone_event(101, pick.clock_rate));
+        codecs.push(standard_telephone_event(pick.clock_rate));
     }
     let mut m = LocalMedia::new(local.ip(), local.port(), codecs);
     m.ptime = audio.ptime;
@@ -365,11 +372,10 @@ pub fn offer_leg(
         return Err(PlanError::NoCommonCodec);
     }
     if own.codecs.contains(&ConfigCodec::TelephoneEvent) {
-        if codecs.iter().any(|c| c.clock_rate == 8000) {
-            codecs.push(Codec::telephone_event(101, 8000));
-        }
-        if codecs.iter().any(|c| c.clock_rate == 48000) {
-            codecs.push(Codec::telephone_event(110, 48000));
+        for rate in [8000, 48000] {
+            if codecs.iter().any(|c| c.clock_rate == rate) {
+                codecs.push(standard_telephone_event(rate));
+            }
         }
     }
     let mut m = LocalMedia::new(local.ip(), local.port(), codecs);
